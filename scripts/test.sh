@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test suite: the .NET tests (API scenarios, storage, crash and concurrency tests) and the
+# Node suite that drives a live `cairn serve` with the official PocketBase JS SDK. Installs what the
+# suites need (npm packages) and ends with the line "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+passed=0; failed=0; status=0
+results="$root/artifacts/test-results"; mkdir -p "$results"
+
+count() { # $1 = log file; reads the runner summaries and adds them up
+  local p f
+  p=$(grep -E '^\s+succeeded: [0-9]+' "$1" | awk '{s+=$2} END {print s+0}')
+  f=$(grep -E '^\s+failed: [0-9]+' "$1" | awk '{s+=$2} END {print s+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== build"
+if ! dotnet build Cairn.slnx -c Release -nologo -v q -clp:ErrorsOnly; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== .NET tests"
+dotnet test --solution Cairn.slnx -c Release --no-build 2>&1 | tee "$results/dotnet.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+count "$results/dotnet.log"
+if ! grep -qE '^\s+succeeded: [0-9]+' "$results/dotnet.log"; then failed=$((failed + 1)); status=1; fi
+
+echo "== PocketBase JS SDK suite (tests/sdk)"
+dotnet build src/Cairn.Server -c Release -o artifacts/cairn -nologo -v q -clp:ErrorsOnly || status=1
+(cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error) || status=1
+CAIRN_DLL="$root/artifacts/cairn/Cairn.Server.dll" node --test --test-concurrency=2 tests/sdk/ 2>&1 | tee "$results/sdk.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+p=$(grep -E '^# pass [0-9]+' "$results/sdk.log" | awk '{print $3}'); f=$(grep -E '^# fail [0-9]+' "$results/sdk.log" | awk '{print $3}')
+if [[ -z "$p" ]]; then failed=$((failed + 1)); status=1; else passed=$((passed + p)); failed=$((failed + ${f:-0})); fi
+
+[[ $failed -eq 0 ]] || status=1
+echo "$passed passed, $failed failed"
+exit $status

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Cairn.Api;
+
+/// <summary>
+/// A request body as the PocketBase API reads it (POCKETBASE_API.md 0.1): JSON, multipart or
+/// url-encoded, with string values of forms turned into booleans and numbers only where that is
+/// lossless, repeated keys turned into arrays, and <c>@jsonPayload</c> parts merged in last.
+/// </summary>
+public sealed class RequestBody
+{
+    public const string JsonPayloadKey = "@jsonPayload";
+
+    public JsonObject Data { get; init; } = new();
+
+    /// <summary>Uploaded files by part name (multipart only).</summary>
+    public List<(string Key, IFormFile File)> Files { get; init; } = [];
+
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
+            return new RequestBody();
+        var type = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() ?? "";
+        try
+        {
+            return type switch
+            {
+                "application/json" => await ReadJsonAsync(request, cancellationToken),
+                "multipart/form-data" or "application/x-www-form-urlencoded" => await ReadFormAsync(request, cancellationToken),
+                _ => throw ApiException.BadRequest("Unsupported request content type."),
+            };
+        }
+        catch (InvalidDataException)
+        {
+            throw ApiException.BadRequest("Failed to read the request body.");
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            throw new ApiException(413, "Request entity too large.");
+        }
+    }
+
+    private static async Task<RequestBody> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        JsonNode? node;
+        try
+        {
+            node = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }, cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            throw ApiException.BadRequest("Malformed JSON body.");
+        }
+        return node switch
+        {
+            JsonObject o => new RequestBody { Data = o },
+            null => new RequestBody(),
+            _ => throw ApiException.BadRequest("The JSON body must be an object."),
+        };
+    }
+
+    private static async Task<RequestBody> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var form = await request.ReadFormAsync(cancellationToken);
+        var data = new JsonObject();
+        var payloads = new List<string>();
+
+        // Go's Request.Form also holds the URL query, and PocketBase reads forms that way.
+        if (request.HasFormContentType && !request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
+            foreach (var (key, values) in request.Query)
+                if (!form.ContainsKey(key)) Put(data, key, values.ToArray());
+
+        foreach (var (key, values) in form)
+        {
+            if (key == JsonPayloadKey) { payloads.AddRange(values.OfType<string>()); continue; }
+            Put(data, key, values.ToArray());
+        }
+        foreach (var payload in payloads)
+        {
+            JsonNode? parsed;
+            try { parsed = JsonNode.Parse(payload); }
+            catch (JsonException) { throw ApiException.BadRequest("Malformed @jsonPayload part."); }
+            if (parsed is not JsonObject values) throw ApiException.BadRequest("The @jsonPayload part must be a JSON object.");
+            foreach (var (key, value) in values) data[key] = value?.DeepClone();
+        }
+        return new RequestBody { Data = data, Files = form.Files.Select(f => (f.Name, f)).ToList() };
+    }
+
+    private static void Put(JsonObject data, string key, string?[] values)
+    {
+        var items = values.Select(v => Infer(v ?? "")).ToArray();
+        data[key] = items.Length == 1 ? items[0] : new JsonArray(items);
+    }
+
+    /// <summary>"true"/"false" become booleans; a numeric string becomes a number only if it prints back identically.</summary>
+    internal static JsonNode? Infer(string value)
+    {
+        if (value == "true") return JsonValue.Create(true);
+        if (value == "false") return JsonValue.Create(false);
+        if (value.Length > 0 && value.Length < 32 && (char.IsAsciiDigit(value[0]) || value[0] == '-')
+            && double.TryParse(value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            && double.IsFinite(number) && number.ToString("R", CultureInfo.InvariantCulture) == value)
+            return number == Math.Floor(number) && Math.Abs(number) < 1e15 ? JsonValue.Create((long)number) : JsonValue.Create(number);
+        return JsonValue.Create(value);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+
+namespace Cairn.Api;
+
+/// <summary>Collects per-field validation errors in the shape clients localize on (<c>{code, message, params?}</c>).</summary>
+public sealed class ValidationErrors
+{
+    private readonly JsonObject _data = new();
+
+    public bool Any => _data.Count > 0;
+
+    public bool Has(string field) => _data.ContainsKey(field);
+
+    public ValidationErrors Add(string field, string code, string message, JsonObject? parameters = null)
+    {
+        if (_data.ContainsKey(field)) return this; // the first error of a field is the one reported
+        var error = new JsonObject { ["code"] = code, ["message"] = ApiException.Sentence(message) };
+        if (parameters is not null) error["params"] = parameters;
+        _data[field] = error;
+        return this;
+    }
+
+    /// <summary>Nests another error set under a key, as collection fields and batch requests do.</summary>
+    public ValidationErrors Nest(string key, ValidationErrors inner)
+    {
+        if (inner.Any && !_data.ContainsKey(key)) _data[key] = inner._data.DeepClone();
+        return this;
+    }
+
+    public JsonObject ToJson() => (JsonObject)_data.DeepClone();
+
+    public void ThrowIfAny(string message)
+    {
+        if (Any) throw ApiException.BadRequest(message, ToJson());
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Collections;
+using Cairn.Records;
+using Cairn.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cairn.Auth;
+
+/// <summary>
+/// Sign-in for auth collections (superusers in this release):
+/// <code>
+/// GET  /api/collections/{collection}/auth-methods
+/// POST /api/collections/{collection}/auth-with-password   {identity, password, identityField?}
+/// POST /api/collections/{collection}/auth-refresh
+/// </code>
+/// </summary>
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/collections/{collection}/auth-methods", AuthMethods);
+        app.MapPost("/api/collections/{collection}/auth-with-password", AuthWithPassword);
+        app.MapPost("/api/collections/{collection}/auth-refresh", AuthRefresh);
+        return app;
+    }
+
+    private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
+        registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
+
+    private static IResult AuthMethods(string collection, CollectionRegistry registry)
+    {
+        var c = AuthCollection(registry, collection);
+        var password = c.AuthOptions["passwordAuth"] as JsonObject;
+        var enabled = password?["enabled"]?.GetValue<bool>() == true;
+        var identityFields = enabled ? password!["identityFields"]?.DeepClone() ?? new JsonArray() : new JsonArray();
+        return new PickedJson(new JsonObject
+        {
+            ["password"] = new JsonObject { ["enabled"] = enabled, ["identityFields"] = identityFields },
+            ["oauth2"] = new JsonObject { ["enabled"] = false, ["providers"] = new JsonArray() },
+            ["mfa"] = new JsonObject { ["enabled"] = false, ["duration"] = 0 },
+            ["otp"] = new JsonObject { ["enabled"] = false, ["duration"] = 0 },
+        });
+    }
+
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens)
+    {
+        var c = AuthCollection(registry, collection);
+        var options = c.AuthOptions["passwordAuth"] as JsonObject;
+        if (options?["enabled"]?.GetValue<bool>() != true) throw ApiException.Forbidden("The collection is not configured to allow password authentication.");
+        var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
+        var identity = FieldValues.ToText(body["identity"]);
+        var password = FieldValues.ToText(body["password"]);
+        var identityField = FieldValues.ToText(body["identityField"]);
+        var errors = new ValidationErrors();
+        if (identity.Length == 0) errors.Add("identity", "validation_required", "Cannot be blank.");
+        if (password.Length == 0) errors.Add("password", "validation_required", "Cannot be blank.");
+        errors.ThrowIfAny("Failed to authenticate.");
+
+        var fields = (options["identityFields"] as JsonArray ?? []).Select(n => n?.ToString() ?? "").ToList();
+        if (identityField.Length > 0)
+            fields = fields.Contains(identityField) ? [identityField] : throw ApiException.BadRequest("Failed to authenticate.");
+        // email first; an identity that is not an email is never looked up by email
+        fields = fields.OrderBy(f => f == "email" ? 0 : 1).Where(f => f != "email" || RecordValidator.IsEmail(identity)).ToList();
+
+        var record = await db.ReadAsync(connection =>
+        {
+            foreach (var name in fields)
+            {
+                if (c.FindField(name) is not { } field) continue;
+                using var command = connection.CreateCommand(
+                    $"SELECT {store.SelectColumns(c)} FROM {db.Dialect.Quote(c.Name)} WHERE {db.Dialect.Quote(field.Name)} = @p0 LIMIT 1", identity);
+                if (store.Query(command, c).FirstOrDefault() is { } found) return found;
+            }
+            return null;
+        }, context.RequestAborted);
+
+        var valid = record is null ? PasswordHasher.VerifyDummy(password) : PasswordHasher.Verify(password, record.GetString("password"));
+        if (!valid || record is null) throw ApiException.BadRequest("Failed to authenticate.");
+        if (c.AuthOptions["authRule"] is null) throw ApiException.Forbidden("The request doesn't satisfy the collection requirements to authenticate.");
+        return AuthResponse(record, tokens.Issue(record, TokenService.Auth), RequestAuth.Of(context));
+    }
+
+    private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, TokenService tokens)
+    {
+        var c = AuthCollection(registry, collection);
+        var auth = RequestAuth.Of(context);
+        if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid record authorization token.");
+        if (auth.Record.Collection.Id != c.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
+        var validated = await tokens.ValidateAsync(auth.Token!, TokenService.Auth, context.RequestAborted);
+        // Non-refreshable tokens (impersonation, API keys) come back unchanged.
+        var token = validated is var (_, jwt) && !TokenService.IsRefreshable(jwt) ? auth.Token! : tokens.Issue(auth.Record, TokenService.Auth);
+        return AuthResponse(auth.Record, token, auth);
+    }
+
+    private static PickedJson AuthResponse(Record record, string token, RequestAuth caller)
+    {
+        var json = RecordJson.ToJson(record, caller.IsSuperuser ? caller : new RequestAuth(record));
+        return new PickedJson(new JsonObject { ["token"] = token, ["record"] = json });
+    }
+}

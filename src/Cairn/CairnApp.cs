@@ -1,0 +1,116 @@
+using Cairn.Api;
+using Cairn.Auth;
+using Cairn.Batch;
+using Cairn.Collections;
+using Cairn.Observability;
+using Cairn.Records;
+using Cairn.Storage;
+using Cairn.Storage.Sqlite;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn;
+
+/// <summary>The whole server as a library: <see cref="AddCairn"/> registers it, <see cref="UseCairn"/> builds the pipeline and routes.</summary>
+public static class CairnApp
+{
+    /// <summary>Builds a ready-to-run application; the databases are opened and migrated before it returns.</summary>
+    public static async Task<WebApplication> BuildAsync(CairnOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        CairnOptions.TryParseHttp(options.Http, out var host, out var port);
+        builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxBodySize;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+        builder.Logging.SetMinimumLevel(options.Dev ? LogLevel.Debug : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Data protection comes with the authentication services but protects nothing of Cairn's (tokens are JWTs).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Services.AddCairn(options);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        await app.Services.GetRequiredService<CollectionStore>().InitializeAsync();
+        await app.Services.GetRequiredService<LogStore>().InitializeAsync();
+        app.UseCairn();
+        return app;
+    }
+
+    public static IServiceCollection AddCairn(this IServiceCollection services, CairnOptions options)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        var sqlite = new SqlDatabaseOptions(options);
+        services.AddSingleton(options);
+        services.AddSingleton(options.Batch);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new SqliteDatabase(Path.Combine(options.DataDir, "data.db"), sqlite.Data));
+        services.AddSingleton<IDatabase>(s => s.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton(s => s.GetRequiredService<IDatabase>().Dialect);
+        services.AddSingleton<CollectionRegistry>();
+        services.AddSingleton<CollectionStore>();
+        services.AddSingleton<RecordStore>();
+        services.AddSingleton<RecordService>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton(new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary)));
+        services.AddHostedService(s => s.GetRequiredService<LogStore>());
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
+        services.AddCors();
+        services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = options.Batch.MaxBodySize);
+        return services;
+    }
+
+    /// <summary>The middleware pipeline, in request order, then the API routes.</summary>
+    public static WebApplication UseCairn(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationId>();
+        app.UseMiddleware<RequestLogMiddleware>();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseStatusCodePages(context => EmptyErrorBody(context.HttpContext));
+        app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders("ETag", "X-Request-Id"));
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseAuthentication();
+        // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.
+        app.Use((context, next) => context.Request.Path.Value is { Length: > 1 } p && p.EndsWith('/')
+            ? ErrorResponses.WriteAsync(context, 404)
+            : next(context));
+
+        app.MapHealthApi();
+        app.MapCollectionsApi();
+        app.MapRecordsApi();
+        app.MapAuthApi();
+        app.MapBatchApi();
+        app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
+        return app;
+    }
+
+    // Unknown routes (404) and wrong methods (405) get the JSON error shape too.
+    private static Task EmptyErrorBody(HttpContext context) =>
+        context.Response.StatusCode is >= 400 and < 600 && context.Response.ContentLength is null or 0 && !context.Response.HasStarted
+            ? ErrorResponses.WriteAsync(context, context.Response.StatusCode)
+            : Task.CompletedTask;
+
+    private static void DisposeDatabases(IServiceProvider services)
+    {
+        services.GetRequiredService<SqliteDatabase>().DisposeAsync().AsTask().GetAwaiter().GetResult();
+        services.GetRequiredService<LogStore>().Database.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private sealed record SqlDatabaseOptions(CairnOptions Options)
+    {
+        public SqliteDatabaseOptions Data => new() { SynchronousFull = Options.SynchronousFull };
+
+        // Losing the last request logs on power loss is acceptable; they are not application data.
+        public SqliteDatabaseOptions Auxiliary => new() { SynchronousFull = false };
+    }
+}

@@ -1,0 +1,43 @@
+using Cairn.Batch;
+
+namespace Cairn;
+
+/// <summary>Start-up configuration, validated once (see <see cref="Validate"/>); immutable afterwards.</summary>
+public sealed record CairnOptions
+{
+    /// <summary>Where the databases live (<c>data.db</c>, <c>auxiliary.db</c>).</summary>
+    public string DataDir { get; init; } = "./cairn_data";
+
+    /// <summary>The address to listen on, <c>host:port</c>; port 0 picks a free port.</summary>
+    public string Http { get; init; } = "127.0.0.1:8090";
+
+    /// <summary><c>synchronous=FULL</c> (default): acknowledged writes survive power loss, not only a crash.</summary>
+    public bool SynchronousFull { get; init; } = true;
+
+    /// <summary>Maximum request body in bytes for ordinary routes (PocketBase's default is 32 MiB).</summary>
+    public long MaxBodySize { get; init; } = 32L * 1024 * 1024;
+
+    public BatchOptions Batch { get; init; } = new();
+
+    /// <summary>Debug-level logs.</summary>
+    public bool Dev { get; init; }
+
+    /// <summary>Returns a one-line description of the first invalid setting, or null when all are valid.</summary>
+    public string? Validate()
+    {
+        if (!TryParseHttp(Http, out _, out _)) return $"--http \"{Http}\" is not a host:port address (for example 127.0.0.1:8090).";
+        if (string.IsNullOrWhiteSpace(DataDir)) return "--dir must name a folder.";
+        if (MaxBodySize <= 0) return "The maximum body size must be positive.";
+        return null;
+    }
+
+    public static bool TryParseHttp(string value, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var at = value.LastIndexOf(':');
+        if (at <= 0 || !int.TryParse(value[(at + 1)..], out port) || port is < 0 or > 65535) return false;
+        host = value[..at].Trim('[', ']');
+        return host.Length > 0;
+    }
+}

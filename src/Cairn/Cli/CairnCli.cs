@@ -1,0 +1,139 @@
+using System.CommandLine;
+using Cairn.Auth;
+using Cairn.Collections;
+using Cairn.Records;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cairn.Cli;
+
+/// <summary>
+/// The <c>cairn</c> command line:
+/// <code>
+/// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
+/// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
+/// </code>
+/// Every flag also reads an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS).
+/// </summary>
+public static class CairnCli
+{
+    public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var dir = new Option<string>("--dir") { Description = "Data folder (env CAIRN_DIR).", DefaultValueFactory = _ => Env("CAIRN_DIR", "./cairn_data") };
+        var http = new Option<string>("--http") { Description = "Address to listen on, host:port (env CAIRN_HTTP).", DefaultValueFactory = _ => Env("CAIRN_HTTP", "127.0.0.1:8090") };
+        var synchronous = new Option<string>("--synchronous")
+        {
+            Description = "SQLite durability: full (survives power loss) or normal (survives a crash) (env CAIRN_SYNCHRONOUS).",
+            DefaultValueFactory = _ => Env("CAIRN_SYNCHRONOUS", "full"),
+        };
+        synchronous.AcceptOnlyFromAmong("full", "normal");
+        var dev = new Option<bool>("--dev") { Description = "Debug logging." };
+
+        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, dev };
+        serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
+        {
+            Http = result.GetValue(http)!,
+            DataDir = result.GetValue(dir)!,
+            SynchronousFull = result.GetValue(synchronous) != "normal",
+            Dev = result.GetValue(dev),
+        }, configure));
+
+        var email = new Argument<string>("email") { Description = "The superuser's email." };
+        var password = new Argument<string>("password") { Description = "The superuser's password (at least 8 characters)." };
+        var upsert = new Command("upsert", "Create a superuser, or set the password of an existing one.") { email, password, dir };
+        upsert.SetAction((result, cancellationToken) => UpsertSuperuserAsync(result.GetValue(dir)!, result.GetValue(email)!, result.GetValue(password)!));
+        var superuser = new Command("superuser", "Manage superusers.") { upsert };
+
+        var root = new RootCommand("Cairn: a self-hosted backend (PocketBase-compatible REST API on SQLite).") { serve, superuser };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"cairn: {parsed.Errors[0].Message} (see cairn --help)");
+            return 2;
+        }
+        try
+        {
+            return await parsed.InvokeAsync();
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"cairn: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+
+    private static async Task<int> ServeAsync(CairnOptions options, Action<WebApplicationBuilder>? configure)
+    {
+        var app = await OpenAsync(options, configure);
+        var registry = app.Services.GetRequiredService<CollectionRegistry>();
+        var superusers = registry.Find(Collection.SuperusersId)!;
+        var hasSuperuser = await app.Services.GetRequiredService<Storage.IDatabase>()
+            .ReadAsync(c => Storage.DbCommandExtensions.Scalar(c, $"SELECT 1 FROM \"{superusers.Name}\" LIMIT 1") is not null);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            throw new StartupException($"cannot listen on {options.Http}: {e.Message}");
+        }
+        Console.WriteLine($"Cairn is serving at http://{options.Http} (data in {Path.GetFullPath(options.DataDir)})");
+        if (!hasSuperuser)
+            Console.WriteLine($"No superuser yet. Create one with:  cairn superuser upsert EMAIL PASSWORD --dir {options.DataDir}");
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    private static async Task<int> UpsertSuperuserAsync(string dataDir, string email, string password)
+    {
+        var app = await OpenAsync(new CairnOptions { DataDir = dataDir }, null);
+        await using var _ = app;
+        var registry = app.Services.GetRequiredService<CollectionRegistry>();
+        var records = app.Services.GetRequiredService<RecordService>();
+        var superusers = registry.Find(Collection.SuperusersId)!;
+        var existing = await records.Database.ReadAsync(c =>
+            app.Services.GetRequiredService<RecordStore>().FindByField(c, superusers, "email", email));
+        var body = new System.Text.Json.Nodes.JsonObject { ["email"] = email, ["password"] = password, ["passwordConfirm"] = password };
+        try
+        {
+            if (existing is null) await records.CreateAsync(superusers, body, RequestAuth.System);
+            else await records.UpdateAsync(superusers, existing.Id, body, RequestAuth.System, null);
+        }
+        catch (RecordValidationException e)
+        {
+            Console.Error.WriteLine($"cairn: invalid superuser: {e.Errors.ToJson().ToJsonString()}");
+            return 1;
+        }
+        Console.WriteLine(existing is null ? $"Created superuser {email}." : $"Updated superuser {email}.");
+        return 0;
+    }
+
+    private static async Task<WebApplication> OpenAsync(CairnOptions options, Action<WebApplicationBuilder>? configure)
+    {
+        if (options.Validate() is { } problem) throw new StartupException(problem);
+        try
+        {
+            Directory.CreateDirectory(options.DataDir);
+            var probe = Path.Combine(options.DataDir, ".write-test");
+            await File.WriteAllTextAsync(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"the data folder {options.DataDir} cannot be used: {e.Message}");
+        }
+        try
+        {
+            return await CairnApp.BuildAsync(options, configure);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new StartupException($"the database in {options.DataDir} cannot be opened: {e.Message}");
+        }
+    }
+
+    private sealed class StartupException(string message) : Exception(message);
+}

@@ -1,0 +1,26 @@
+using System.Collections.Frozen;
+
+namespace Cairn.Collections;
+
+/// <summary>
+/// The schema cache: every collection in memory as an immutable snapshot, looked up by id or name
+/// (case-insensitive). A schema change swaps the snapshot after its transaction commits.
+/// </summary>
+public sealed class CollectionRegistry
+{
+    private volatile Snapshot _snapshot = new([]);
+
+    public IReadOnlyList<Collection> All => _snapshot.List;
+
+    public Collection? Find(string idOrName) =>
+        _snapshot.ById.GetValueOrDefault(idOrName) ?? _snapshot.ByName.GetValueOrDefault(idOrName);
+
+    internal void Replace(IEnumerable<Collection> collections) => _snapshot = new Snapshot(collections.ToList());
+
+    private sealed class Snapshot(List<Collection> list)
+    {
+        public readonly IReadOnlyList<Collection> List = list;
+        public readonly FrozenDictionary<string, Collection> ById = list.ToFrozenDictionary(c => c.Id);
+        public readonly FrozenDictionary<string, Collection> ByName = list.ToFrozenDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+    }
+}

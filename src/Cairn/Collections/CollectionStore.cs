@@ -1,0 +1,315 @@
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Records;
+using Cairn.Storage;
+
+namespace Cairn.Collections;
+
+/// <summary>
+/// Saves collections and keeps each collection's table in step with its fields. A schema change and
+/// its DDL run in one transaction (DDL is transactional in SQLite and PostgreSQL), so a failed change
+/// leaves both the model and the table as they were. Renamed fields and collections keep their data.
+/// </summary>
+public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, TimeProvider clock)
+{
+    private SqlDialect Dialect => db.Dialect;
+
+    /// <summary>Creates the system table and the <c>_superusers</c> collection if needed, then loads the schema cache.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        var all = await db.WriteAsync(context =>
+        {
+            context.Execute("""
+                CREATE TABLE IF NOT EXISTS "_collections" (
+                  "id" TEXT PRIMARY KEY NOT NULL, "name" TEXT NOT NULL, "type" TEXT NOT NULL, "system" BOOLEAN NOT NULL DEFAULT FALSE,
+                  "data" TEXT NOT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)
+                """);
+            context.Execute("""CREATE UNIQUE INDEX IF NOT EXISTS "idx__collections_name" ON "_collections" (LOWER("name"))""");
+            var loaded = LoadAll(context.Connection, context.Transaction);
+            if (!loaded.Any(c => c.Id == Collection.SuperusersId))
+            {
+                var superusers = SuperusersCollection();
+                Insert(context, superusers);
+                loaded.Add(superusers);
+            }
+            return loaded;
+        }, cancellationToken);
+        registry.Replace(all);
+    }
+
+    private Collection SuperusersCollection()
+    {
+        var json = CollectionJson.MergeForCreate(new JsonObject { ["name"] = Collection.SuperusersName, ["type"] = Collection.Auth });
+        var c = CollectionJson.Parse(json);
+        c.Id = Collection.SuperusersId;
+        c.System = true;
+        c.AuthOptions["authToken"]!["duration"] = 86400;
+        c.Indexes.AddRange(CollectionScaffolds.AuthIndexes(c.Name));
+        return c;
+    }
+
+    public Task<Collection> CreateAsync(JsonObject body, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context =>
+        {
+            var all = LoadAll(context.Connection, context.Transaction);
+            var errors = new ValidationErrors();
+            var collection = CollectionJson.Parse(CollectionJson.MergeForCreate(body), errors);
+            collection.System = false;
+            if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+            else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
+            if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
+            AssignFieldIds(collection);
+            if (collection.IsAuth)
+                foreach (var sql in CollectionScaffolds.AuthIndexes(collection.Name))
+                    if (!collection.Indexes.Select(IndexDefinition.TryParse).Any(i => i?.Name == IndexDefinition.TryParse(sql)!.Name))
+                        collection.Indexes.Add(sql);
+            CollectionValidator.Validate(collection, null, all, errors);
+            errors.ThrowIfAny("Failed to create collection.");
+            Insert(context, collection);
+            all.Add(collection);
+            context.OnCommitted(() => registry.Replace(all));
+            return collection;
+        }, cancellationToken);
+
+    public Task<Collection> UpdateAsync(string idOrName, JsonObject body, bool allowDataLoss, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context =>
+        {
+            var all = LoadAll(context.Connection, context.Transaction);
+            var existing = Find(all, idOrName) ?? throw ApiException.NotFound();
+            var errors = new ValidationErrors();
+            var updated = CollectionJson.Parse(CollectionJson.MergeForUpdate(existing, body), errors);
+            updated.Id = existing.Id;
+            updated.System = existing.System;
+            updated.Created = existing.Created;
+            AssignFieldIds(updated);
+            CollectionValidator.Validate(updated, existing, all, errors);
+            errors.ThrowIfAny("Failed to update collection.");
+            Update(context, existing, updated, allowDataLoss);
+            all[all.FindIndex(c => c.Id == existing.Id)] = updated;
+            context.OnCommitted(() => registry.Replace(all));
+            return updated;
+        }, cancellationToken);
+
+    public Task DeleteAsync(string idOrName, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context =>
+        {
+            var all = LoadAll(context.Connection, context.Transaction);
+            var collection = Find(all, idOrName) ?? throw ApiException.NotFound();
+            Delete(context, collection, all);
+            all.Remove(collection);
+            context.OnCommitted(() => registry.Replace(all));
+            return true;
+        }, cancellationToken);
+
+    /// <summary><c>PUT /api/collections/import</c>: creates, updates and (optionally) deletes collections in one transaction.</summary>
+    public Task ImportAsync(JsonArray collections, bool deleteMissing, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context =>
+        {
+            var all = LoadAll(context.Connection, context.Transaction);
+            var errors = new ValidationErrors();
+            var imported = new List<Collection>();
+            // Two passes: create every new collection first so that relations between imported collections resolve.
+            for (var i = 0; i < collections.Count; i++)
+            {
+                if (collections[i] is not JsonObject body)
+                {
+                    errors.Add(i.ToString(), "validation_invalid_value", "Must be an object.");
+                    continue;
+                }
+                var id = body["id"]?.ToString() ?? "";
+                var name = body["name"]?.ToString() ?? "";
+                var existing = all.Find(c => id.Length > 0 && c.Id == id) ?? all.Find(c => id.Length == 0 && string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+                var itemErrors = new ValidationErrors();
+                var merged = existing is null ? CollectionJson.MergeForCreate(body) : CollectionJson.MergeForUpdate(existing, body);
+                var collection = CollectionJson.Parse(merged, itemErrors);
+                if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
+                else if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+                AssignFieldIds(collection);
+                imported.Add(collection);
+                errors.Nest(i.ToString(), itemErrors);
+            }
+            if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
+
+            var next = all.Where(c => !deleteMissing || c.System || imported.Any(n => n.Id == c.Id)).ToList();
+            foreach (var c in imported)
+            {
+                var at = next.FindIndex(n => n.Id == c.Id);
+                if (at >= 0) next[at] = c; else next.Add(c);
+            }
+            for (var i = 0; i < imported.Count; i++)
+            {
+                var c = imported[i];
+                var existing = all.Find(a => a.Id == c.Id);
+                var itemErrors = new ValidationErrors();
+                CollectionValidator.Validate(c, existing, next, itemErrors);
+                errors.Nest(i.ToString(), itemErrors);
+            }
+            if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
+
+            foreach (var missing in all.Where(c => !next.Contains(c)).ToList())
+                Delete(context, missing, next.Append(missing).ToList());
+            foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
+                Insert(context, c, createIndexes: false);
+            foreach (var c in imported.Where(c => all.Any(a => a.Id == c.Id)))
+                Update(context, all.First(a => a.Id == c.Id), c, allowDataLoss: true);
+            foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
+                CreateIndexes(context, c);
+            context.OnCommitted(() => registry.Replace(next));
+            return true;
+        }, cancellationToken);
+
+    // ---- persistence and DDL (run inside a write unit) ----
+
+    internal static List<Collection> LoadAll(DbConnection connection, DbTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand("""SELECT "data" FROM "_collections" ORDER BY "created", "rowid" """);
+        command.Transaction = transaction;
+        using var reader = command.ExecuteReader();
+        var list = new List<Collection>();
+        while (reader.Read()) list.Add(CollectionJson.Parse(JsonNode.Parse(reader.GetString(0))!.AsObject()));
+        return list;
+    }
+
+    private static Collection? Find(List<Collection> all, string idOrName) =>
+        all.Find(c => c.Id == idOrName) ?? all.Find(c => string.Equals(c.Name, idOrName, StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsValidId(string id) => id.Length is > 0 and <= 100 && id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+
+    private static void AssignFieldIds(Collection collection)
+    {
+        foreach (var field in collection.Fields.Where(f => f.Id.Length == 0))
+        {
+            var id = CollectionIds.ForField(field.Type, field.Name);
+            while (collection.Fields.Any(f => f.Id == id)) id = field.Type + CollectionIds.Random(10, "0123456789");
+            field.Id = id;
+        }
+    }
+
+    private void Insert(WriteContext context, Collection collection, bool createIndexes = true)
+    {
+        var now = CairnJson.FormatDate(clock.GetUtcNow());
+        collection.Created = collection.Updated = now;
+        using (var insert = context.Command("""INSERT INTO "_collections" ("id", "name", "type", "system", "data", "created", "updated") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)""",
+                   collection.Id, collection.Name, collection.Type, collection.System, collection.ToJson(includeSecrets: true).ToJsonString(), now, now))
+            insert.ExecuteNonQuery();
+
+        var columns = collection.Fields.Where(f => f.Name != "id")
+            .Select(f => $"{Dialect.Quote(f.Name)} {Dialect.ColumnType(FieldTypes.ColumnKind(f))}");
+        var ddl = $"CREATE TABLE {Dialect.Quote(collection.Name)} ({Dialect.Quote("id")} TEXT PRIMARY KEY NOT NULL, " +
+                  $"{Dialect.Quote(RecordsColumns.Version)} INTEGER NOT NULL DEFAULT 1" +
+                  string.Concat(columns.Select(c => ", " + c)) + ")";
+        context.Execute(ddl);
+        if (createIndexes) CreateIndexes(context, collection);
+    }
+
+    private void CreateIndexes(WriteContext context, Collection collection)
+    {
+        var errors = new ValidationErrors();
+        for (var i = 0; i < collection.Indexes.Count; i++)
+        {
+            var index = IndexDefinition.TryParse(collection.Indexes[i])!;
+            collection.Indexes[i] = index.ToSql(collection.Name);
+            try
+            {
+                context.Execute(collection.Indexes[i]);
+            }
+            catch (DbException e)
+            {
+                errors.Add(i.ToString(), "validation_invalid_index_expression",
+                    Dialect.IsUniqueViolation(e, out _) ? "The existing records violate the unique index." : "Failed to create the index.");
+            }
+        }
+        if (errors.Any) throw ApiException.BadRequest("Failed to save collection.", new JsonObject { ["indexes"] = errors.ToJson() });
+    }
+
+    private void DropIndexes(WriteContext context, Collection collection)
+    {
+        foreach (var index in collection.Indexes.Select(IndexDefinition.TryParse).OfType<IndexDefinition>())
+            context.Execute($"DROP INDEX IF EXISTS {Dialect.Quote(index.Name)}");
+    }
+
+    private void Update(WriteContext context, Collection before, Collection after, bool allowDataLoss)
+    {
+        var table = Dialect.Quote(after.Name);
+        DropIndexes(context, before);
+        if (before.Name != after.Name)
+            context.Execute($"ALTER TABLE {Dialect.Quote(before.Name)} RENAME TO {table}");
+
+        var loss = new ValidationErrors();
+        foreach (var old in before.Fields.Where(f => f.Name != "id"))
+        {
+            var now = after.Fields.Find(f => f.Id == old.Id);
+            if (now is null)
+            {
+                if (!allowDataLoss && HasData(context, table, old))
+                    loss.Add(old.Name, "validation_data_loss", "The field holds data; resend with ?allowDataLoss=true to drop it.");
+                context.Execute($"ALTER TABLE {table} DROP COLUMN {Dialect.Quote(old.Name)}");
+            }
+        }
+        foreach (var field in after.Fields.Where(f => f.Name != "id"))
+        {
+            var old = before.Fields.Find(f => f.Id == field.Id);
+            var column = Dialect.Quote(field.Name);
+            if (old is null)
+            {
+                context.Execute($"ALTER TABLE {table} ADD COLUMN {column} {Dialect.ColumnType(FieldTypes.ColumnKind(field))}");
+                continue;
+            }
+            if (old.Name != field.Name)
+                context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(old.Name)} TO {column}");
+            if (old.IsMultiple && !field.IsMultiple)
+            {
+                var multi = Convert.ToInt64(context.Connection.ScalarIn(context, $"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
+                if (multi > 0 && !allowDataLoss)
+                    loss.Add(field.Name, "validation_data_loss", $"{multi} records hold several values; resend with ?allowDataLoss=true to keep only the last one.");
+                context.Execute($"UPDATE {table} SET {column} = {Dialect.ToSingle(column)}");
+            }
+            else if (!old.IsMultiple && field.IsMultiple)
+                context.Execute($"UPDATE {table} SET {column} = {Dialect.ToMultiple(column)}");
+        }
+        if (loss.Any) throw ApiException.BadRequest("Failed to update collection.", new JsonObject { ["fields"] = loss.ToJson() });
+
+        after.Updated = CairnJson.FormatDate(clock.GetUtcNow());
+        CreateIndexes(context, after);
+        using var save = context.Command("""UPDATE "_collections" SET "name" = @p0, "data" = @p1, "updated" = @p2 WHERE "id" = @p3""",
+            after.Name, after.ToJson(includeSecrets: true).ToJsonString(), after.Updated, after.Id);
+        save.ExecuteNonQuery();
+    }
+
+    private bool HasData(WriteContext context, string table, Field field)
+    {
+        var column = Dialect.Quote(field.Name);
+        var condition = FieldTypes.ColumnKind(field) switch
+        {
+            ColumnKind.Json => $"{column} IS NOT NULL",
+            ColumnKind.Number or ColumnKind.Bool => $"{column} != 0",
+            ColumnKind.JsonArray => $"{column} != '[]' AND {column} != ''",
+            ColumnKind.GeoPoint => $"{column} != '{{\"lon\":0,\"lat\":0}}'",
+            _ => $"{column} != ''",
+        };
+        return context.Connection.ScalarIn(context, $"SELECT 1 FROM {table} WHERE {condition} LIMIT 1") is not null;
+    }
+
+    private void Delete(WriteContext context, Collection collection, List<Collection> all)
+    {
+        if (collection.System) throw ApiException.BadRequest("System collections cannot be deleted.");
+        var referencing = all.Where(c => c.Id != collection.Id && c.Fields.Any(f => f.Type == FieldTypes.Relation && f.RelationCollectionId == collection.Id)).ToList();
+        if (referencing.Count > 0)
+            throw ApiException.BadRequest($"The collection is referenced by {string.Join(", ", referencing.Select(c => c.Name))}. Remove those relation fields first.");
+        DropIndexes(context, collection);
+        context.Execute($"DROP TABLE IF EXISTS {Dialect.Quote(collection.Name)}");
+        using var delete = context.Command("""DELETE FROM "_collections" WHERE "id" = @p0""", collection.Id);
+        delete.ExecuteNonQuery();
+    }
+}
+
+internal static class ScalarExtensions
+{
+    public static object? ScalarIn(this DbConnection connection, WriteContext context, string sql, params object?[] parameters)
+    {
+        using var command = context.Command(sql, parameters);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+}

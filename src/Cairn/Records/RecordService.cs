@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Auth;
+using Cairn.Collections;
+using Cairn.Storage;
+
+namespace Cairn.Records;
+
+/// <summary>
+/// Record create, update and delete as write units. Each runs entirely on the writer inside one
+/// transaction: it re-reads what it depends on there, so checks and writes see one consistent state,
+/// and a unit can be composed into a larger one (the batch API runs many in one transaction).
+/// </summary>
+public sealed class RecordService(IDatabase db, CollectionRegistry registry, RecordStore store, TimeProvider clock)
+{
+    public IDatabase Database => db;
+
+    public Task<Record> CreateAsync(Collection collection, JsonObject body, RequestAuth auth, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context => Create(context, collection, body, auth), cancellationToken);
+
+    public Task<Record> UpdateAsync(Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch), cancellationToken);
+
+    public Task<bool> DeleteAsync(Collection collection, string id, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context => Delete(context, collection, id, ifMatch), cancellationToken);
+
+    public Record Create(WriteContext context, Collection collection, JsonObject body, RequestAuth auth)
+    {
+        var form = new RecordForm(RecordForm.NewRecord(collection), isNew: true, auth, canManage: false);
+        form.Load(body, clock.GetUtcNow());
+        if (form.Record.Id.Length == 0) form.Record.Id = CollectionIds.NewRecordId();
+        form.ValidateAndFinish();
+        CheckRelations(context, form.Record, form.Errors);
+        if (collection.IsAuth) CheckAuthIdUnique(context, form.Record);
+        store.Insert(context, form.Record);
+        return form.Record;
+    }
+
+    public Record Update(WriteContext context, Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch)
+    {
+        var record = store.FindById(context.Connection, context.Transaction, collection, id) ?? throw ApiException.NotFound();
+        CheckIfMatch(record, ifMatch);
+        var form = new RecordForm(record, isNew: false, auth, canManage: false);
+        form.Load(body, clock.GetUtcNow());
+        form.ValidateAndFinish();
+        CheckRelations(context, form.Record, form.Errors);
+        store.Update(context, form.Record, form.Changed, form.Increments);
+        // Re-read after increments so the response shows the value the database computed.
+        return form.Increments.Count > 0 ? store.FindById(context.Connection, context.Transaction, collection, id)! : form.Record;
+    }
+
+    public bool Delete(WriteContext context, Collection collection, string id, string? ifMatch)
+    {
+        var record = store.FindById(context.Connection, context.Transaction, collection, id) ?? throw ApiException.NotFound();
+        CheckIfMatch(record, ifMatch);
+        DeleteWithReferences(context, record, depth: 0);
+        return true;
+    }
+
+    public bool Exists(WriteContext context, Collection collection, string id) =>
+        store.ExistingIds(context.Connection, context.Transaction, collection, [id]).Count > 0;
+
+    /// <summary>An <c>If-Match</c> that names another version of the record fails with 412 (optimistic concurrency).</summary>
+    private static void CheckIfMatch(Record record, string? ifMatch)
+    {
+        if (string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*") return;
+        var tags = ifMatch.Split(',', StringSplitOptions.TrimEntries);
+        if (!tags.Contains(record.ETag))
+            throw new ApiException(412, "The record was changed since it was read; reload it and try again.");
+    }
+
+    private void CheckRelations(WriteContext context, Record record, ValidationErrors errors)
+    {
+        foreach (var field in record.Collection.Fields.Where(f => f.Type == FieldTypes.Relation))
+        {
+            var ids = record.GetList(field.Name);
+            if (ids.Count == 0) continue;
+            var target = registry.Find(field.RelationCollectionId) ?? (field.RelationCollectionId == record.Collection.Id ? record.Collection : null);
+            var found = target is null ? [] : store.ExistingIds(context.Connection, context.Transaction, target, ids);
+            if (found.Count != ids.Distinct().Count())
+                errors.Add(field.Name, "validation_missing_rel_records", "Failed to find all relation records with the provided ids.");
+        }
+        if (errors.Any) throw new RecordValidationException(errors);
+    }
+
+    // Auth record ids are unique across all auth collections, so a token's id names one user.
+    private void CheckAuthIdUnique(WriteContext context, Record record)
+    {
+        foreach (var other in registry.All.Where(c => c.IsAuth && c.Id != record.Collection.Id))
+            if (store.ExistingIds(context.Connection, context.Transaction, other, [record.Id]).Count > 0)
+                throw new RecordValidationException(new ValidationErrors().Add("id", "validation_not_unique", "Value must be unique."));
+    }
+
+    /// <summary>
+    /// Removes the record's id from every relation that points at it; a reference list left empty
+    /// deletes the referencing record when the field cascades, and fails the delete when it is required.
+    /// </summary>
+    private void DeleteWithReferences(WriteContext context, Record record, int depth)
+    {
+        if (depth > 32) throw ApiException.BadRequest("Failed to delete record. The cascade is too deep.");
+        store.Delete(context, record);
+        foreach (var collection in registry.All)
+        foreach (var field in collection.Fields.Where(f => f.Type == FieldTypes.Relation && f.RelationCollectionId == record.Collection.Id))
+        foreach (var referencing in store.Referencing(context, collection, field, record.Id))
+        {
+            var remaining = referencing.GetList(field.Name).Where(i => i != record.Id).ToList();
+            if (remaining.Count == 0 && field.CascadeDelete)
+            {
+                DeleteWithReferences(context, referencing, depth + 1);
+                continue;
+            }
+            if (remaining.Count == 0 && field.Required)
+                throw ApiException.BadRequest("Failed to delete record. Make sure that the record is not part of a required relation reference.");
+            referencing[field.Name] = field.IsMultiple ? remaining : "";
+            store.Update(context, referencing, [field.Name], new Dictionary<string, double>());
+        }
+    }
+}

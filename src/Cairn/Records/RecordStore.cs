@@ -1,0 +1,206 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Collections;
+using Cairn.Storage;
+
+namespace Cairn.Records;
+
+/// <summary>
+/// SQL for records. Dynamic collections are why this is a small hand-written mapper over ADO.NET
+/// rather than an ORM: tables and columns are defined at run time by the collection schema. Every
+/// value is a bound parameter; identifiers come from validated collection and field names.
+/// </summary>
+public sealed class RecordStore(SqlDialect dialect)
+{
+    public SqlDialect Dialect => dialect;
+
+    public string SelectColumns(Collection collection, string? alias = null)
+    {
+        var prefix = alias is null ? "" : dialect.Quote(alias) + ".";
+        return string.Join(", ", new[] { "id", RecordsColumns.Version }
+            .Concat(collection.Fields.Where(f => f.Name != "id").Select(f => f.Name))
+            .Select(c => prefix + dialect.Quote(c)));
+    }
+
+    public Record? FindById(DbConnection connection, DbTransaction? transaction, Collection collection, string id)
+    {
+        using var command = connection.CreateCommand(
+            $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} = @p0 LIMIT 1", id);
+        command.Transaction = transaction;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader, collection) : null;
+    }
+
+    public Record? FindByField(DbConnection connection, Collection collection, string field, string value)
+    {
+        var column = collection.FindField(field) ?? throw new ArgumentException($"Unknown field {field}.", nameof(field));
+        using var command = connection.CreateCommand(
+            $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote(column.Name)} = @p0 LIMIT 1", value);
+        return Query(command, collection).FirstOrDefault();
+    }
+
+    public List<Record> Query(DbCommand command, Collection collection)
+    {
+        using var reader = command.ExecuteReader();
+        var list = new List<Record>();
+        while (reader.Read()) list.Add(Read(reader, collection));
+        return list;
+    }
+
+    public Record Read(DbDataReader reader, Collection collection)
+    {
+        var record = new Record(collection)
+        {
+            Id = reader.GetString(0),
+            Version = reader.GetInt64(1),
+        };
+        var i = 2;
+        foreach (var field in collection.Fields)
+        {
+            if (field.Name == "id") continue;
+            record[field.Name] = ReadValue(field, reader.IsDBNull(i) ? null : reader.GetValue(i));
+            i++;
+        }
+        return record;
+    }
+
+    private static object? ReadValue(Field field, object? raw)
+    {
+        switch (FieldTypes.ColumnKind(field))
+        {
+            case ColumnKind.Number:
+                return raw switch
+                {
+                    long l => (double)l,
+                    double d => d,
+                    string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
+                    _ => 0d,
+                };
+            case ColumnKind.Bool:
+                return raw switch { long l => l != 0, bool b => b, string s => s is "1" or "true", _ => false };
+            case ColumnKind.JsonArray:
+                return ParseList(raw as string);
+            case ColumnKind.Json:
+            case ColumnKind.GeoPoint:
+                if (raw is not string json) return raw is null ? FieldValues.Zero(field) : JsonValue.Create(raw.ToString());
+                try { return JsonNode.Parse(json); }
+                catch (JsonException) { return JsonValue.Create(json); }
+            default:
+                return raw switch { null => "", string s => s, _ => Convert.ToString(raw, CultureInfo.InvariantCulture) ?? "" };
+        }
+    }
+
+    private static List<string> ParseList(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return [];
+        try
+        {
+            return JsonNode.Parse(json) is JsonArray a ? a.Select(FieldValues.ToText).ToList() : [json];
+        }
+        catch (JsonException)
+        {
+            return [json];
+        }
+    }
+
+    public static object? ToDbValue(Field field, object? value) => FieldTypes.ColumnKind(field) switch
+    {
+        ColumnKind.Number => value is double d ? d : 0d,
+        ColumnKind.Bool => value is true ? 1L : 0L,
+        ColumnKind.JsonArray => JsonSerializer.Serialize(value as List<string> ?? [], CairnJson.Options),
+        ColumnKind.Json => value is JsonNode node ? node.ToJsonString(CairnJson.Options) : null,
+        ColumnKind.GeoPoint => (value as JsonNode ?? new JsonObject { ["lon"] = 0, ["lat"] = 0 }).ToJsonString(CairnJson.Options),
+        _ => value as string ?? "",
+    };
+
+    public void Insert(WriteContext context, Record record)
+    {
+        var fields = record.Collection.Fields;
+        var columns = string.Join(", ", fields.Select(f => dialect.Quote(f.Name)).Append(dialect.Quote(RecordsColumns.Version)));
+        var parameters = string.Join(", ", fields.Select((_, i) => "@p" + i).Append("1"));
+        using var command = context.Command($"INSERT INTO {dialect.Quote(record.Collection.Name)} ({columns}) VALUES ({parameters})",
+            fields.Select(f => ToDbValue(f, record[f.Name])).ToArray());
+        ExecuteMappingUnique(command, record.Collection);
+        record.Version = 1;
+    }
+
+    /// <summary>
+    /// Writes the changed fields. Numeric <c>+</c>/<c>-</c> modifiers are sent as increments
+    /// (<c>n = n + @delta</c>) so that concurrent updates never lose one, whatever the engine.
+    /// </summary>
+    public void Update(WriteContext context, Record record, IReadOnlyCollection<string> changed, IReadOnlyDictionary<string, double> increments)
+    {
+        var sets = new List<string> { $"{dialect.Quote(RecordsColumns.Version)} = {dialect.Quote(RecordsColumns.Version)} + 1" };
+        var values = new List<object?>();
+        foreach (var field in record.Collection.Fields.Where(f => changed.Contains(f.Name) && f.Name != "id"))
+        {
+            var column = dialect.Quote(field.Name);
+            if (increments.TryGetValue(field.Name, out var delta))
+                sets.Add($"{column} = {column} + @p{values.Count}");
+            else
+                sets.Add($"{column} = @p{values.Count}");
+            values.Add(increments.TryGetValue(field.Name, out var d) ? d : ToDbValue(field, record[field.Name]));
+        }
+        values.Add(record.Id);
+        using var command = context.Command(
+            $"UPDATE {dialect.Quote(record.Collection.Name)} SET {string.Join(", ", sets)} WHERE {dialect.Quote("id")} = @p{values.Count - 1}",
+            values.ToArray());
+        ExecuteMappingUnique(command, record.Collection);
+        record.Version++;
+    }
+
+    public void Delete(WriteContext context, Record record)
+    {
+        using var command = context.Command($"DELETE FROM {dialect.Quote(record.Collection.Name)} WHERE {dialect.Quote("id")} = @p0", record.Id);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Ids of <paramref name="ids"/> that exist in the collection.</summary>
+    public HashSet<string> ExistingIds(DbConnection connection, DbTransaction? transaction, Collection collection, IReadOnlyCollection<string> ids)
+    {
+        var found = new HashSet<string>();
+        foreach (var chunk in ids.Distinct().Chunk(500))
+        {
+            var parameters = string.Join(", ", chunk.Select((_, i) => "@p" + i));
+            using var command = connection.CreateCommand(
+                $"SELECT {dialect.Quote("id")} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} IN ({parameters})", chunk.Cast<object?>().ToArray());
+            command.Transaction = transaction;
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) found.Add(reader.GetString(0));
+        }
+        return found;
+    }
+
+    /// <summary>Records of <paramref name="collection"/> whose relation field references <paramref name="id"/>.</summary>
+    public List<Record> Referencing(WriteContext context, Collection collection, Field field, string id)
+    {
+        var column = dialect.Quote(field.Name);
+        var condition = field.IsMultiple ? dialect.ArrayContains(column, "@p0") : $"{column} = @p0";
+        using var command = context.Command($"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {condition}", id);
+        return Query(command, collection);
+    }
+
+    private void ExecuteMappingUnique(DbCommand command, Collection collection)
+    {
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e, out var columns))
+        {
+            var errors = new ValidationErrors();
+            foreach (var column in columns.DefaultIfEmpty("id"))
+                errors.Add(collection.FindField(column)?.Name ?? column, "validation_not_unique", "Value must be unique.");
+            throw new RecordValidationException(errors);
+        }
+    }
+}
+
+/// <summary>Field errors found while writing; the API turns them into "Failed to create/update record."</summary>
+public sealed class RecordValidationException(ValidationErrors errors) : Exception("Record validation failed.")
+{
+    public ValidationErrors Errors { get; } = errors;
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Auth;
+using Cairn.Collections;
+using Cairn.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cairn.Records;
+
+/// <summary>
+/// <code>
+/// GET    /api/collections/{collection}/records        list (page, perPage, sort, skipTotal, fields)
+/// GET    /api/collections/{collection}/records/{id}   view (ETag, If-None-Match → 304)
+/// POST   /api/collections/{collection}/records        create → 200
+/// PATCH  /api/collections/{collection}/records/{id}   update (If-Match → 412 when stale)
+/// DELETE /api/collections/{collection}/records/{id}   delete → 204 (If-Match → 412 when stale)
+/// </code>
+/// </summary>
+public static class RecordsApi
+{
+    public static IEndpointRouteBuilder MapRecordsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/collections/{collection}/records", List);
+        app.MapGet("/api/collections/{collection}/records/{id}", View);
+        app.MapPost("/api/collections/{collection}/records", Create);
+        app.MapPatch("/api/collections/{collection}/records/{id}", Update);
+        app.MapDelete("/api/collections/{collection}/records/{id}", Delete);
+        return app;
+    }
+
+    internal static Collection FindCollection(CollectionRegistry registry, string idOrName, string message = "Missing collection context.") =>
+        registry.Find(idOrName) ?? throw ApiException.NotFound(message);
+
+    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    {
+        var c = FindCollection(registry, collection);
+        var auth = RequestAuth.Of(context);
+        RuleGuard.Require(c.ListRule, auth);
+        var query = ListQuery.Parse(context.Request.Query, name => ListQuery.SortableField(c, name, auth));
+        var table = db.Dialect.Quote(c.Name);
+        var (items, total) = await db.ReadAsync(connection =>
+        {
+            using var select = connection.CreateCommand(
+                $"SELECT {store.SelectColumns(c)} FROM {table}{query.OrderBy(db.Dialect)} LIMIT @p0 OFFSET @p1",
+                query.PerPage, (long)(query.Page - 1) * query.PerPage);
+            var rows = store.Query(select, c);
+            var count = query.SkipTotal ? -1 : Convert.ToInt64(connection.Scalar($"SELECT COUNT(*) FROM {table}"));
+            return (rows, count);
+        }, context.RequestAborted);
+
+        var list = new JsonObject
+        {
+            ["page"] = query.Page,
+            ["perPage"] = query.PerPage,
+            ["totalItems"] = total,
+            ["totalPages"] = total < 0 ? -1 : (long)Math.Ceiling(total / (double)query.PerPage),
+            ["items"] = new JsonArray(items.Select(r => (JsonNode)RecordJson.ToJson(r, auth)).ToArray()),
+        };
+        return new PickedJson(list);
+    }
+
+    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    {
+        var c = FindCollection(registry, collection);
+        var auth = RequestAuth.Of(context);
+        RuleGuard.Require(c.ViewRule, auth);
+        var record = await db.ReadAsync(connection => store.FindById(connection, null, c, id), context.RequestAborted)
+                     ?? throw ApiException.NotFound();
+        if (context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
+        {
+            context.Response.Headers.ETag = record.ETag;
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+    }
+
+    private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records)
+    {
+        var c = FindCollection(registry, collection, "Missing or invalid collection context.");
+        var auth = RequestAuth.Of(context);
+        RequireWritable(c);
+        RuleGuard.Require(c.CreateRule, auth);
+        var body = await ReadBodyAsync(context);
+        var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted));
+        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+    }
+
+    private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
+    {
+        var c = FindCollection(registry, collection, "Missing or invalid collection context.");
+        var auth = RequestAuth.Of(context);
+        RequireWritable(c);
+        RuleGuard.Require(c.UpdateRule, auth);
+        var body = await ReadBodyAsync(context);
+        var ifMatch = context.Request.Headers.IfMatch.ToString();
+        var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted));
+        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+    }
+
+    private static async Task<IResult> Delete(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
+    {
+        var c = FindCollection(registry, collection);
+        var auth = RequestAuth.Of(context);
+        RequireWritable(c);
+        RuleGuard.Require(c.DeleteRule, auth);
+        await records.DeleteAsync(c, id, auth, context.Request.Headers.IfMatch.ToString(), context.RequestAborted);
+        return Results.NoContent();
+    }
+
+    internal static void RequireWritable(Collection collection)
+    {
+        if (collection.IsView) throw ApiException.BadRequest("Unsupported collection type.");
+    }
+
+    internal static async Task<RequestBody> ReadBodyAsync(HttpContext context)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        // File uploads are not stored by this release: refuse them rather than drop them silently.
+        if (body.Files.Count > 0)
+            throw ApiException.BadRequest("Failed to process the request.",
+                new JsonObject { [body.Files[0].Key] = new JsonObject { ["code"] = "validation_invalid_file", ["message"] = "File uploads are not supported by this server yet." } });
+        return body;
+    }
+
+    internal static async Task<T> Validated<T>(string message, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (RecordValidationException e)
+        {
+            throw ApiException.BadRequest(message, e.Errors.ToJson());
+        }
+    }
+}

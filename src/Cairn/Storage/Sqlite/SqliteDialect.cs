@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Storage.Sqlite;
+
+internal sealed class SqliteDialect : SqlDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+
+    // JSON values are declared TEXT, not JSON: SQLite gives an unknown type name NUMERIC affinity,
+    // which would silently turn a stored JSON "123" into an integer.
+    public override string ColumnType(ColumnKind kind) => kind switch
+    {
+        ColumnKind.Number => "NUMERIC NOT NULL DEFAULT 0",
+        ColumnKind.Bool => "BOOLEAN NOT NULL DEFAULT FALSE",
+        ColumnKind.JsonArray => "TEXT NOT NULL DEFAULT '[]'",
+        ColumnKind.Json => "TEXT DEFAULT NULL",
+        ColumnKind.GeoPoint => "TEXT NOT NULL DEFAULT '{\"lon\":0,\"lat\":0}'",
+        _ => "TEXT NOT NULL DEFAULT ''",
+    };
+
+    public override string RandomOrder => "RANDOM()";
+
+    public override string RowId => "_rowid_";
+
+    public override string ToMultiple(string column) =>
+        $"CASE WHEN {column} = '' OR {column} IS NULL THEN '[]' WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column} ELSE json_array({column}) END";
+
+    public override string ToSingle(string column) =>
+        $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN COALESCE(json_extract({column}, '$[#-1]'), '') ELSE COALESCE({column}, '') END";
+
+    public override string ArrayContains(string column, string parameter) =>
+        $"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) WHERE json_each.value = {parameter})";
+
+    public override string ArrayLength(string column) =>
+        $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN json_array_length({column}) ELSE 0 END";
+
+    public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns)
+    {
+        columns = [];
+        // SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555)
+        if (error is not SqliteException { SqliteErrorCode: 19 } e || e.SqliteExtendedErrorCode is not (2067 or 1555)) return false;
+        const string marker = "constraint failed: ";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var list = e.Message[(at + marker.Length)..].Split('\'')[0];
+            columns = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(c => c[(c.LastIndexOf('.') + 1)..]).ToList();
+        }
+        return true;
+    }
+}

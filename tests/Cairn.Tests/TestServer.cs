@@ -1,0 +1,96 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Tests;
+
+/// <summary>
+/// A real Cairn on a random loopback port with its own temporary data folder, so every scenario
+/// runs in isolation and in parallel. Created with a superuser whose token <see cref="SuperuserToken"/> holds.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string SuperuserEmail = "root@example.com", SuperuserPassword = "password123";
+
+    private TestServer(WebApplication app, string dataDir, HttpClient client)
+    {
+        App = app;
+        DataDir = dataDir;
+        Client = client;
+    }
+
+    public WebApplication App { get; }
+    public string DataDir { get; }
+    public HttpClient Client { get; }
+    public string SuperuserToken { get; private set; } = "";
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
+        var options = new CairnOptions { DataDir = dataDir, Http = "127.0.0.1:0", SynchronousFull = false };
+        options = configure?.Invoke(options) ?? options;
+        var app = await CairnApp.BuildAsync(options, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        var server = new TestServer(app, dataDir, client);
+        await server.CreateSuperuserAsync();
+        return server;
+    }
+
+    private async Task CreateSuperuserAsync()
+    {
+        var records = Service<Records.RecordService>();
+        var superusers = Service<Collections.CollectionRegistry>().Find(Collections.Collection.SuperusersId)!;
+        await records.CreateAsync(superusers, new JsonObject { ["email"] = SuperuserEmail, ["password"] = SuperuserPassword, ["passwordConfirm"] = SuperuserPassword },
+            Auth.RequestAuth.System, TestContext.Current.CancellationToken);
+        var response = await SendAsync(HttpMethod.Post, "/api/collections/_superusers/auth-with-password",
+            new JsonObject { ["identity"] = SuperuserEmail, ["password"] = SuperuserPassword });
+        SuperuserToken = response.Json!["token"]!.GetValue<string>();
+    }
+
+    /// <summary>Sends a request with an optional JSON body and token; returns status, headers and parsed body.</summary>
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string url, JsonNode? body = null, string? token = null, Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        if (token is not null) request.Headers.TryAddWithoutValidation("Authorization", token);
+        configure?.Invoke(request);
+        using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        JsonNode? json = null;
+        if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType == "application/json") json = JsonNode.Parse(text);
+        return new ApiResponse((int)response.StatusCode, json, text, response.Headers, response.Content.Headers);
+    }
+
+    public Task<ApiResponse> AsSuperuser(HttpMethod method, string url, JsonNode? body = null) => SendAsync(method, url, body, SuperuserToken);
+
+    /// <summary>Creates a collection as superuser and fails the test if that does not succeed.</summary>
+    public async Task<JsonObject> CreateCollectionAsync(JsonObject body)
+    {
+        var response = await AsSuperuser(HttpMethod.Post, "/api/collections", body);
+        Assert.True(response.Status == 200, response.Text);
+        return response.Json!.AsObject();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync(CancellationToken.None);
+        await App.DisposeAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed record ApiResponse(int Status, JsonNode? Json, string Text, HttpResponseHeaders Headers, HttpContentHeaders ContentHeaders)
+{
+    public string? Header(string name) =>
+        Headers.TryGetValues(name, out var values) ? values.First() : ContentHeaders.TryGetValues(name, out var c) ? c.First() : null;
+}
