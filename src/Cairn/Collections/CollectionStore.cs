@@ -147,7 +147,8 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
 
-            foreach (var missing in all.Where(c => !next.Contains(c)).ToList())
+            // Compared by id: an imported collection replaces its stored twin in `next`, and is not missing.
+            foreach (var missing in all.Where(c => next.All(n => n.Id != c.Id)).ToList())
                 Delete(context, missing, next.Append(missing).ToList());
             foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
                 Insert(context, c, createIndexes: false);
