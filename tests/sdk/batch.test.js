@@ -208,3 +208,25 @@ test("a batch can also be sent as plain JSON (raw fetch)", async () => {
   assert.equal(first.status, 200);
   assert.equal(first.body.title, "json");
 });
+
+test("a stale If-Match header on a batch sub-request fails the batch with 412 inside", async () => {
+  const c = await newCollection();
+  const record = await pb.collection(c.name).create({ title: "v1" });
+  const url = `${server.url}/api/collections/${c.name}/records/${record.id}`;
+  const etag = (await fetch(url, { headers: { Authorization: pb.authStore.token } })).headers.get("etag");
+  await pb.collection(c.name).update(record.id, { title: "v2" });
+
+  const batch = pb.createBatch();
+  batch.collection(c.name).create({ title: "rolled back" });
+  batch.collection(c.name).update(record.id, { title: "v3" }, { headers: { "If-Match": etag } });
+  const response = await expectError(batch.send(), 400);
+  assert.equal(response.data.requests["1"].code, "batch_request_failed");
+  assert.equal(response.data.requests["1"].response.status, 412);
+  assert.equal((await pb.collection(c.name).getOne(record.id)).title, "v2");
+  assert.equal((await pb.collection(c.name).getList()).totalItems, 1);
+
+  const current = (await fetch(url, { headers: { Authorization: pb.authStore.token } })).headers.get("etag");
+  const ok = pb.createBatch();
+  ok.collection(c.name).update(record.id, { title: "v3" }, { headers: { "If-Match": current } });
+  assert.equal((await ok.send())[0].body.title, "v3");
+});

@@ -78,6 +78,11 @@ test("an unknown route and a trailing slash are JSON 404s", async () => {
   }
 });
 
+test("error responses are never trimmed by ?fields=", async () => {
+  const response = await expectError(pb.collection(open.name).getOne("nosuchrecord123", { fields: "id" }), 404);
+  assert.equal(response.message, "The requested resource wasn't found.");
+});
+
 test("every response carries the security headers", async () => {
   const res = await fetch(`${server.url}/api/health`);
   assert.equal(res.headers.get("x-xss-protection"), "1; mode=block");

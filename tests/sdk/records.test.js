@@ -3,7 +3,8 @@
 // Filters are not supported yet, so getFirstListItem and `filter` are left out on purpose.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startCairn, superuserClient, uniqueName, expectError } from "./server.js";
+import PocketBase from "pocketbase";
+import { startCairn, superuserClient, uniqueName, expectError, SUPERUSER } from "./server.js";
 
 const DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -327,4 +328,39 @@ test("the collection may be addressed by id as well as by name", async () => {
   const record = await pb.collection(posts.id).create({ title: "by id" });
   assert.equal(record.collectionName, posts.name);
   assert.equal((await pb.collection(posts.id).getOne(record.id)).title, "by id");
+});
+
+test("JSON fields normalize JSON-looking strings, JSON bodies included", async () => {
+  const c = pb.collection(posts.name);
+  assert.equal((await c.create({ meta: "123" })).meta, 123);
+  assert.equal((await c.create({ meta: "true" })).meta, true);
+  assert.equal((await c.create({ meta: "null" })).meta, null);
+  assert.deepEqual((await c.create({ meta: '{"a":[1]}' })).meta, { a: [1] });
+  assert.deepEqual((await c.create({ meta: "[1,2]" })).meta, [1, 2]);
+  assert.equal((await c.create({ meta: "plain words" })).meta, "plain words");
+  assert.equal((await c.create({ meta: "" })).meta, "");
+  assert.equal((await c.create({ meta: "12abc" })).meta, "12abc", "invalid JSON stays a string");
+  assert.equal((await c.create({ meta: 0 })).meta, 0);
+  assert.deepEqual((await c.create({ meta: [] })).meta, []);
+});
+
+test("dates accept RFC 3339 and plain dates and come back in PocketBase's layout", async () => {
+  const c = pb.collection(posts.name);
+  assert.equal((await c.create({ due: "2024-01-02" })).due, "2024-01-02 00:00:00.000Z");
+  assert.equal((await c.create({ due: "2024-01-02T03:04:05+02:00" })).due, "2024-01-02 01:04:05.000Z");
+  assert.equal((await c.create({ due: "2024-01-02 03:04:05.678Z" })).due, "2024-01-02 03:04:05.678Z");
+  assert.equal((await c.create({ due: "" })).due, "");
+});
+
+test("the server copes with the SDK auto-cancelling a duplicate request", async () => {
+  const client = new PocketBase(server.url); // auto-cancellation on, as in apps
+  await client.collection("_superusers").authWithPassword(SUPERUSER.email, SUPERUSER.password);
+  const first = client.collection(posts.name).getList(1, 5);
+  const second = client.collection(posts.name).getList(1, 5);
+  const [a, b] = await Promise.allSettled([first, second]);
+  assert.equal(a.status, "rejected");
+  assert.equal(a.reason.isAbort, true);
+  assert.equal(b.status, "fulfilled");
+  assert.equal(b.value.page, 1);
+  assert.equal((await client.health.check()).code, 200, "the server is still healthy");
 });

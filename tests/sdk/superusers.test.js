@@ -131,3 +131,17 @@ test("the token is accepted with or without a Bearer prefix", async () => {
     assert.equal(res.status, 200, header.slice(0, 7));
   }
 });
+
+test("auth responses honor ?fields=, as the SDK's token-only sign-ins use", async () => {
+  const pb = new PocketBase(server.url);
+  const auth = await pb.collection("_superusers").authWithPassword(SUPERUSER.email, SUPERUSER.password, { fields: "token,record.id" });
+  assert.deepEqual(Object.keys(auth).sort(), ["record", "token"]);
+  assert.deepEqual(Object.keys(auth.record), ["id"]);
+  assert.ok(pb.authStore.isValid);
+});
+
+test("listAuthMethods' fields=mfa,otp,password,oauth2 strips everything else", async () => {
+  const res = await fetch(`${server.url}/api/collections/_superusers/auth-methods?fields=mfa,otp,password,oauth2`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(Object.keys(await res.json()).sort(), ["mfa", "oauth2", "otp", "password"]);
+});
