@@ -275,6 +275,18 @@ test("import with deleteMissing removes collections that are not listed (but not
   assert.equal((await pb.collections.getOne("_superusers")).id, "pbc_3142635823");
 });
 
+test("import creates a minimal auth collection with its unique email and tokenKey indexes", async () => {
+  const name = uniqueName("imp_users");
+  await pb.collections.import([{ name, type: "auth", fields: [{ name: "nick", type: "text" }] }], false);
+  const imported = await pb.collections.getOne(name);
+  assert.ok(imported.indexes.some((i) => /UNIQUE/i.test(i) && /`email`/.test(i)), imported.indexes.join("; "));
+  assert.ok(imported.indexes.some((i) => /UNIQUE/i.test(i) && /`tokenKey`/.test(i)));
+  const user = await pb.collection(name).create({ email: "u@example.com", password: "imported-1", passwordConfirm: "imported-1", nick: "u" });
+  const dup = await expectError(pb.collection(name).create({ email: "u@example.com", password: "imported-1", passwordConfirm: "imported-1" }), 400);
+  assert.equal(dup.data.email.code, "validation_not_unique");
+  assert.equal(user.nick, "u");
+});
+
 test("import errors are reported under data.collections and nothing is written", async () => {
   const good = uniqueName("imp_good");
   const response = await expectError(pb.collections.import([
