@@ -1,10 +1,13 @@
 // Starts a live `cairn serve` on a free loopback port with a temporary data folder and a superuser,
-// for one test file; `stop()` ends it and removes the folder.
+// for one test file; `stop()` ends it and removes the folder. Also the small helpers every test file
+// shares: a signed-in superuser client and an assertion on the SDK's ClientResponseError.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
+import assert from "node:assert/strict";
+import PocketBase, { ClientResponseError } from "pocketbase";
 
 export const SUPERUSER = { email: "root@example.com", password: "password123" };
 
@@ -47,4 +50,48 @@ export async function startCairn() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A client signed in as the superuser. Auto-cancellation is off so tests may run requests in parallel. */
+export async function superuserClient(url) {
+  const pb = new PocketBase(url);
+  pb.autoCancellation(false);
+  await pb.collection("_superusers").authWithPassword(SUPERUSER.email, SUPERUSER.password);
+  return pb;
+}
+
+/** A guest client (no token), auto-cancellation off. */
+export function guestClient(url) {
+  const pb = new PocketBase(url);
+  pb.autoCancellation(false);
+  return pb;
+}
+
+let counter = 0;
+/** A collection name no other test in the same file uses, so tests stay independent. */
+export function uniqueName(prefix) {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}`;
+}
+
+/**
+ * Awaits a promise that must fail with the SDK's ClientResponseError of the given status and returns
+ * the parsed error body (`e.response`) after checking the PocketBase error shape {status, message, data}.
+ */
+export async function expectError(promise, status) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected a ${status} error, but the request succeeded`);
+  assert.ok(error instanceof ClientResponseError, `expected ClientResponseError, got ${error}`);
+  assert.equal(error.status, status, `status ${error.status}: ${JSON.stringify(error.response)}`);
+  assert.equal(error.response.status, status);
+  assert.equal(typeof error.response.message, "string");
+  assert.ok(error.response.message.endsWith("."), `message is a sentence: ${error.response.message}`);
+  assert.equal(typeof error.response.data, "object");
+  assert.ok(error.response.data !== null && !Array.isArray(error.response.data), "data is always an object");
+  return error.response;
 }

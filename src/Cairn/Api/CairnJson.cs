@@ -35,5 +35,19 @@ public static class CairnJson
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed) ? parsed : null;
     }
 
+    /// <summary>
+    /// Reads a JSON number whatever backs it. A value built in code (<c>JsonValue.Create(15)</c>, as in
+    /// scaffolds and defaults) refuses <c>TryGetValue&lt;double&gt;</c> unless it was created from a double,
+    /// unlike a parsed one, so a plain TryGetValue would read such options as missing.
+    /// </summary>
+    public static bool TryGetNumber(JsonNode? node, out double value)
+    {
+        value = 0;
+        if (node is not JsonValue v) return false;
+        if (v.TryGetValue(out value)) return true;
+        return v.GetValueKind() == JsonValueKind.Number
+               && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
     public static string ToJsonString(JsonNode? node) => node?.ToJsonString(Options) ?? "null";
 }

@@ -60,10 +60,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
             AssignFieldIds(collection);
-            if (collection.IsAuth)
-                foreach (var sql in CollectionScaffolds.AuthIndexes(collection.Name))
-                    if (!collection.Indexes.Select(IndexDefinition.TryParse).Any(i => i?.Name == IndexDefinition.TryParse(sql)!.Name))
-                        collection.Indexes.Add(sql);
+            AddAuthIndexes(collection);
             CollectionValidator.Validate(collection, null, all, errors);
             errors.ThrowIfAny("Failed to create collection.");
             Insert(context, collection);
@@ -125,6 +122,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var collection = CollectionJson.Parse(merged, itemErrors);
                 if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
                 else if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+                if (existing is null) AddAuthIndexes(collection);
                 AssignFieldIds(collection);
                 imported.Add(collection);
                 errors.Nest(i.ToString(), itemErrors);
@@ -147,7 +145,8 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
 
-            foreach (var missing in all.Where(c => !next.Contains(c)).ToList())
+            // Compared by id: an imported collection replaces its stored twin in `next`, and is not missing.
+            foreach (var missing in all.Where(c => next.All(n => n.Id != c.Id)).ToList())
                 Delete(context, missing, next.Append(missing).ToList());
             foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
                 Insert(context, c, createIndexes: false);
@@ -184,6 +183,15 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             while (collection.Fields.Any(f => f.Id == id)) id = field.Type + CollectionIds.Random(10, "0123456789");
             field.Id = id;
         }
+    }
+
+    // A new auth collection gets the unique tokenKey and email indexes its sign-in relies on, unless it names them itself.
+    private static void AddAuthIndexes(Collection collection)
+    {
+        if (!collection.IsAuth) return;
+        foreach (var sql in CollectionScaffolds.AuthIndexes(collection.Name))
+            if (!collection.Indexes.Select(IndexDefinition.TryParse).Any(i => i?.Name == IndexDefinition.TryParse(sql)!.Name))
+                collection.Indexes.Add(sql);
     }
 
     private void Insert(WriteContext context, Collection collection, bool createIndexes = true)

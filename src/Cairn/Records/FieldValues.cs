@@ -49,7 +49,7 @@ internal static class FieldValues
     {
         if (value is JsonValue v)
         {
-            if (v.TryGetValue<double>(out var d)) return double.IsFinite(d) ? d : 0;
+            if (CairnJson.TryGetNumber(v, out var d)) return double.IsFinite(d) ? d : 0;
             if (v.TryGetValue<bool>(out var b)) return b ? 1 : 0;
             if (v.TryGetValue<string>(out var s) && double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed))
                 return parsed;
@@ -61,7 +61,7 @@ internal static class FieldValues
     {
         if (value is not JsonValue v) return false;
         if (v.TryGetValue<bool>(out var b)) return b;
-        if (v.TryGetValue<double>(out var d)) return d != 0;
+        if (CairnJson.TryGetNumber(v, out var d)) return d != 0;
         return v.TryGetValue<string>(out var s) && s.Trim().ToLowerInvariant() is "true" or "1" or "t" or "yes" or "on";
     }
 

@@ -131,10 +131,11 @@ internal static class RecordValidator
     private static void Number(Field field, double number, ValidationErrors errors)
     {
         if (!double.IsFinite(number)) { errors.Add(field.Name, "validation_not_a_number", "The value must be a valid number."); return; }
+        // 0 is the empty value: only `required` rejects it, never min (POCKETBASE_API.md 3.2, as PocketBase's NumberField).
         if (number == 0)
         {
             if (field.Required) Required(field, errors);
-            if (field.Number("min") is not > 0) return;
+            return;
         }
         if (field.OnlyInt && number != Math.Floor(number))
             errors.Add(field.Name, "validation_only_int_constraint", "Decimal numbers are not allowed.");
