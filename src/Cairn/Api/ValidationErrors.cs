@@ -23,8 +23,20 @@ public sealed class ValidationErrors
     /// <summary>Nests another error set under a key, as collection fields and batch requests do.</summary>
     public ValidationErrors Nest(string key, ValidationErrors inner)
     {
-        if (inner.Any && !_data.ContainsKey(key)) _data[key] = inner._data.DeepClone();
+        if (!inner.Any) return this;
+        if (_data[key] is JsonObject existing && !existing.ContainsKey("code")) Merge(existing, inner._data);
+        else if (!_data.ContainsKey(key)) _data[key] = inner._data.DeepClone();
         return this;
+    }
+
+    // Errors found in several passes (shape, then rules) over the same item add up; the first error per key wins.
+    private static void Merge(JsonObject target, JsonObject source)
+    {
+        foreach (var (name, error) in source)
+        {
+            if (!target.ContainsKey(name)) target[name] = error?.DeepClone();
+            else if (target[name] is JsonObject a && !a.ContainsKey("code") && error is JsonObject b && !b.ContainsKey("code")) Merge(a, b);
+        }
     }
 
     public JsonObject ToJson() => (JsonObject)_data.DeepClone();
