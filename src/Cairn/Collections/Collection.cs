@@ -36,7 +36,7 @@ public sealed class Collection
     public string TokenSecret(string kind) => (AuthOptions[kind] as JsonObject)?["secret"]?.GetValue<string>() ?? "";
 
     public int TokenDuration(string kind) =>
-        (AuthOptions[kind] as JsonObject)?["duration"] is JsonValue v && v.TryGetValue<double>(out var d) ? (int)d : 0;
+        JsonNumbers.TryGet((AuthOptions[kind] as JsonObject)?["duration"], out var d) ? (int)d : 0;
 
     public JsonObject ToJson(bool includeSecrets = false)
     {

@@ -34,10 +34,10 @@ public sealed class Field
     public IReadOnlyList<string> ExceptDomains => List("exceptDomains");
 
     public int Int(string key, int fallback = 0) =>
-        Options[key] is JsonValue v && v.TryGetValue<double>(out var d) ? (int)d : fallback;
+        JsonNumbers.TryGet(Options[key], out var d) ? (int)d : fallback;
 
     public double? Number(string key) =>
-        Options[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        JsonNumbers.TryGet(Options[key], out var d) ? d : null;
 
     public bool Bool(string key) => Options[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
 
