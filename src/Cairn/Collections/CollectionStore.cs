@@ -45,7 +45,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
         c.Id = Collection.SuperusersId;
         c.System = true;
         c.AuthOptions["authToken"]!["duration"] = 86400;
-        c.Indexes.AddRange(CollectionScaffolds.AuthIndexes(c.Name));
+        CollectionScaffolds.EnsureAuthIndexes(c);
         return c;
     }
 
@@ -60,10 +60,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
             AssignFieldIds(collection);
-            if (collection.IsAuth)
-                foreach (var sql in CollectionScaffolds.AuthIndexes(collection.Name))
-                    if (!collection.Indexes.Select(IndexDefinition.TryParse).Any(i => i?.Name == IndexDefinition.TryParse(sql)!.Name))
-                        collection.Indexes.Add(sql);
+            CollectionScaffolds.EnsureAuthIndexes(collection);
             CollectionValidator.Validate(collection, null, all, errors);
             errors.ThrowIfAny("Failed to create collection.");
             Insert(context, collection);
@@ -83,6 +80,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             updated.System = existing.System;
             updated.Created = existing.Created;
             AssignFieldIds(updated);
+            CollectionScaffolds.EnsureAuthIndexes(updated);
             CollectionValidator.Validate(updated, existing, all, errors);
             errors.ThrowIfAny("Failed to update collection.");
             Update(context, existing, updated, allowDataLoss);
@@ -126,6 +124,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
                 else if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
                 AssignFieldIds(collection);
+                CollectionScaffolds.EnsureAuthIndexes(collection);
                 imported.Add(collection);
                 errors.Nest(i.ToString(), itemErrors);
             }
