@@ -56,7 +56,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             var errors = new ValidationErrors();
             var collection = CollectionJson.Parse(CollectionJson.MergeForCreate(body), errors);
             collection.System = false;
-            if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+            if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all);
             else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
             AssignFieldIds(collection);
@@ -122,7 +122,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var merged = existing is null ? CollectionJson.MergeForCreate(body) : CollectionJson.MergeForUpdate(existing, body);
                 var collection = CollectionJson.Parse(merged, itemErrors);
                 if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
-                else if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+                else if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all.Concat(imported));
                 AssignFieldIds(collection);
                 CollectionScaffolds.EnsureAuthIndexes(collection);
                 imported.Add(collection);
@@ -172,6 +172,17 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
 
     private static Collection? Find(List<Collection> all, string idOrName) =>
         all.Find(c => c.Id == idOrName) ?? all.Find(c => string.Equals(c.Name, idOrName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// <c>pbc_</c> plus CRC-32 of type + name, with a number appended when that id is taken, as PocketBase
+    /// does: a collection renamed away from a name keeps its id, so a new one with that name needs another.
+    /// </summary>
+    private static string GeneratedId(Collection collection, IEnumerable<Collection> all)
+    {
+        var id = CollectionIds.ForCollection(collection.Type, collection.Name);
+        for (var i = 2; all.Any(c => c.Id == id); i++) id = CollectionIds.ForCollection(collection.Type, collection.Name) + i;
+        return id;
+    }
 
     private static bool IsValidId(string id) => id.Length is > 0 and <= 100 && id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
 
@@ -232,8 +243,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
     {
         var table = Dialect.Quote(after.Name);
         DropIndexes(context, before);
-        if (before.Name != after.Name)
-            context.Execute($"ALTER TABLE {Dialect.Quote(before.Name)} RENAME TO {table}");
+        RenameTable(context, before.Name, after.Name);
 
         var loss = new ValidationErrors();
         foreach (var old in before.Fields.Where(f => f.Name != "id"))
@@ -246,6 +256,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 context.Execute($"ALTER TABLE {table} DROP COLUMN {Dialect.Quote(old.Name)}");
             }
         }
+        RenameColumns(context, table, before, after);
         foreach (var field in after.Fields.Where(f => f.Name != "id"))
         {
             var old = before.Fields.Find(f => f.Id == field.Id);
@@ -255,8 +266,6 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 context.Execute($"ALTER TABLE {table} ADD COLUMN {column} {Dialect.ColumnType(FieldTypes.ColumnKind(field))}");
                 continue;
             }
-            if (old.Name != field.Name)
-                context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(old.Name)} TO {column}");
             if (old.IsMultiple && !field.IsMultiple)
             {
                 var multi = Convert.ToInt64(context.Connection.ScalarIn(context, $"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
@@ -275,6 +284,35 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             after.Name, after.ToJson(includeSecrets: true).ToJsonString(), after.Updated, after.Id);
         save.ExecuteNonQuery();
     }
+
+    // SQLite names are case-insensitive, so it refuses a rename that only changes case ("already another
+    // table with this name"); going through a temporary name avoids that.
+    private void RenameTable(WriteContext context, string from, string to)
+    {
+        if (from == to) return;
+        if (string.Equals(from, to, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Execute($"ALTER TABLE {Dialect.Quote(from)} RENAME TO {Dialect.Quote(TemporaryName + to)}");
+            from = TemporaryName + to;
+        }
+        context.Execute($"ALTER TABLE {Dialect.Quote(from)} RENAME TO {Dialect.Quote(to)}");
+    }
+
+    // Renames go through temporary names in two phases: a swap, a case-only rename, or a new field taking
+    // a renamed field's old name would otherwise collide with a column that still holds the name.
+    private void RenameColumns(WriteContext context, string table, Collection before, Collection after)
+    {
+        var renames = after.Fields
+            .Select(f => (Old: before.Fields.Find(o => o.Id == f.Id)?.Name, New: f.Name))
+            .Where(r => r.Old is not null && r.Old != r.New)
+            .ToList();
+        for (var i = 0; i < renames.Count; i++)
+            context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(renames[i].Old!)} TO {Dialect.Quote(TemporaryName + i)}");
+        for (var i = 0; i < renames.Count; i++)
+            context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(TemporaryName + i)} TO {Dialect.Quote(renames[i].New)}");
+    }
+
+    private const string TemporaryName = "_cairn_rename_";
 
     private bool HasData(WriteContext context, string table, Field field)
     {
