@@ -176,9 +176,9 @@ public static class CollectionJson
             var system = scaffold["fields"]!.AsArray().OfType<JsonObject>().Where(f => !names.Contains(Str(f, "name"))).Select(f => f.DeepClone());
             merged["fields"] = new JsonArray([.. system, .. list]);
         }
-        if (type != Collection.View)
+        // A "fields" that is not a list is left for Parse to report.
+        if (type != Collection.View && merged["fields"] is JsonArray current)
         {
-            var current = merged["fields"]!.AsArray();
             var hasAutodate = current.OfType<JsonObject>().Any(f => Str(f, "type") == FieldTypes.Autodate);
             // A body field that already uses the name wins: adding ours would make the body invalid.
             if (!hasAutodate)

@@ -146,17 +146,36 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
 
-            foreach (var missing in all.Where(c => !next.Contains(c)).ToList())
+            // Compared by id: an updated collection is a new object in next, and must not count as missing.
+            foreach (var missing in all.Where(c => next.All(n => n.Id != c.Id)).ToList())
                 Delete(context, missing, next.Append(missing).ToList());
             foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
                 Insert(context, c, createIndexes: false);
-            foreach (var c in imported.Where(c => all.Any(a => a.Id == c.Id)))
-                Update(context, all.First(a => a.Id == c.Id), c, allowDataLoss: true);
-            foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
-                CreateIndexes(context, c);
+            // Updates first: they drop their old indexes, whose names a new collection may now use.
+            for (var i = 0; i < imported.Count; i++)
+                if (all.Find(a => a.Id == imported[i].Id) is { } existing)
+                    AtItem(i, () => Update(context, existing, imported[i], allowDataLoss: true));
+            for (var i = 0; i < imported.Count; i++)
+                if (all.All(a => a.Id != imported[i].Id))
+                    AtItem(i, () => CreateIndexes(context, imported[i]));
             context.OnCommitted(() => registry.Replace(next));
             return true;
         }, cancellationToken);
+
+    // A failure while applying one item (a unique index over duplicate values) is reported under the
+    // item's position, as its validation errors are.
+    private static void AtItem(int index, Action apply)
+    {
+        try
+        {
+            apply();
+        }
+        catch (ApiException e) when (e.Status == 400 && e.ErrorData.Count > 0)
+        {
+            throw ApiException.BadRequest("Failed to import collections.",
+                new JsonObject { ["collections"] = new JsonObject { [index.ToString()] = e.ErrorData.DeepClone() } });
+        }
+    }
 
     // ---- persistence and DDL (run inside a write unit) ----
 
