@@ -47,10 +47,10 @@ public sealed class TestServer : IAsyncDisposable
 
     private async Task CreateSuperuserAsync()
     {
-        var records = Service<Records.RecordService>();
-        var superusers = Service<Collections.CollectionRegistry>().Find(Collections.Collection.SuperusersId)!;
+        var records = Service<global::Cairn.Records.RecordService>();
+        var superusers = Service<global::Cairn.Collections.CollectionRegistry>().Find(global::Cairn.Collections.Collection.SuperusersId)!;
         await records.CreateAsync(superusers, new JsonObject { ["email"] = SuperuserEmail, ["password"] = SuperuserPassword, ["passwordConfirm"] = SuperuserPassword },
-            Auth.RequestAuth.System, TestContext.Current.CancellationToken);
+            global::Cairn.Auth.RequestAuth.System, TestContext.Current.CancellationToken);
         var response = await SendAsync(HttpMethod.Post, "/api/collections/_superusers/auth-with-password",
             new JsonObject { ["identity"] = SuperuserEmail, ["password"] = SuperuserPassword });
         SuperuserToken = response.Json!["token"]!.GetValue<string>();

@@ -46,19 +46,52 @@ public static class CollectionJson
             collection.Indexes = indexes.Select(i => i is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList();
         else if (json["indexes"] is not null) own.Add("indexes", "validation_invalid_value", "Must be an array.");
 
-        if (collection.Type == Collection.Auth)
-        {
-            var defaults = CollectionScaffolds.DefaultAuthOptions();
-            foreach (var (key, value) in json)
-                if (!CommonKeys.Contains(key) && defaults.ContainsKey(key)) defaults[key] = MergeOption(defaults[key], value);
-            collection.AuthOptions = defaults;
-            foreach (var key in new[] { "authRule", "manageRule" })
-                if (defaults[key] is not null && !(defaults[key] is JsonValue v && v.TryGetValue<string>(out _)))
-                    own.Add(key, "validation_invalid_value", "Must be a string or null.");
-        }
+        if (collection.Type == Collection.Auth) collection.AuthOptions = ParseAuthOptions(json, own);
 
         if (errors is null) own.ThrowIfAny("Failed to load the collection.");
         return collection;
+    }
+
+    /// <summary>
+    /// Merges the auth options of a body over the defaults. An option of the wrong shape is reported
+    /// and replaced by its default, so nothing downstream ever reads, say, a number as a rule.
+    /// </summary>
+    private static JsonObject ParseAuthOptions(JsonObject json, ValidationErrors errors)
+    {
+        var options = CollectionScaffolds.DefaultAuthOptions();
+        foreach (var (key, value) in json)
+        {
+            if (CommonKeys.Contains(key) || !options.ContainsKey(key)) continue;
+            var merged = MergeOption(options[key], value);
+            if (key is "authRule" or "manageRule")
+            {
+                if (merged is not null && merged.GetValueKind() != JsonValueKind.String) errors.Add(key, "validation_invalid_value", "Must be a string or null.");
+            }
+            else CheckShape(options[key], merged, key, errors);
+            if (!errors.Has(key)) options[key] = merged;
+        }
+        return options;
+    }
+
+    // Reports a value whose JSON kind differs from the default's; objects are compared key by key,
+    // and arrays item by item against the default's first item.
+    private static void CheckShape(JsonNode? template, JsonNode? value, string key, ValidationErrors errors)
+    {
+        switch (template)
+        {
+            case JsonObject t when value is JsonObject v:
+                var inner = new ValidationErrors();
+                foreach (var (k, sub) in t)
+                    if (v.ContainsKey(k)) CheckShape(sub, v[k], k, inner);
+                if (inner.Any) errors.Nest(key, inner);
+                return;
+            case JsonArray t when value is JsonArray v:
+                if (t.Count > 0 && v.Any(item => !SameKind(t[0], item))) errors.Add(key, "validation_invalid_value", "Invalid value type.");
+                return;
+            case JsonValue when value is JsonValue && SameKind(template, value):
+                return;
+        }
+        errors.Add(key, "validation_invalid_value", "Invalid value type.");
     }
 
     private static Field ParseField(JsonObject json, int index, ValidationErrors errors)
@@ -82,6 +115,8 @@ public static class CollectionJson
         }
         var options = FieldTypes.DefaultOptions(type);
         var optionErrors = new ValidationErrors();
+        foreach (var (key, kinds) in CommonFieldKeys)
+            if (json[key] is { } value && !kinds.Contains(value.GetValueKind())) optionErrors.Add(key, "validation_invalid_value", "Invalid value type.");
         foreach (var key in options.Select(p => p.Key).ToList())
         {
             if (!json.TryGetPropertyValue(key, out var value)) continue;
@@ -94,9 +129,19 @@ public static class CollectionJson
         return field;
     }
 
+    // The keys every field has; a wrong kind is an error rather than silently read as "" or false.
+    private static readonly (string Key, JsonValueKind[] Kinds)[] CommonFieldKeys =
+    [
+        ("id", [JsonValueKind.String]), ("name", [JsonValueKind.String]), ("help", [JsonValueKind.String]),
+        ("system", [JsonValueKind.True, JsonValueKind.False]), ("hidden", [JsonValueKind.True, JsonValueKind.False]),
+        ("presentable", [JsonValueKind.True, JsonValueKind.False]), ("required", [JsonValueKind.True, JsonValueKind.False]),
+    ];
+
     // Nullable number options (number min/max) and nullable lists (domains) default to null.
+    // Every list option (values, mimeTypes, thumbs, domains, identityFields) is a list of strings.
     private static bool SameKind(JsonNode? fallback, JsonNode? value)
     {
+        if (value is JsonArray list) return fallback is null or JsonArray && list.All(i => i?.GetValueKind() == JsonValueKind.String);
         if (value is null) return fallback is null || fallback is JsonArray;
         if (fallback is null) return value is JsonArray || value.GetValueKind() is JsonValueKind.Number;
         return (fallback.GetValueKind(), value.GetValueKind()) switch
@@ -131,12 +176,15 @@ public static class CollectionJson
             var system = scaffold["fields"]!.AsArray().OfType<JsonObject>().Where(f => !names.Contains(Str(f, "name"))).Select(f => f.DeepClone());
             merged["fields"] = new JsonArray([.. system, .. list]);
         }
-        if (type != Collection.View)
+        // A "fields" that is not a list is left for Parse to report.
+        if (type != Collection.View && merged["fields"] is JsonArray current)
         {
-            var current = merged["fields"]!.AsArray();
             var hasAutodate = current.OfType<JsonObject>().Any(f => Str(f, "type") == FieldTypes.Autodate);
+            // A body field that already uses the name wins: adding ours would make the body invalid.
             if (!hasAutodate)
-                foreach (var f in CollectionScaffolds.AutodateFields()) current.Add(f.ToJson());
+                foreach (var f in CollectionScaffolds.AutodateFields())
+                    if (!current.OfType<JsonObject>().Any(c => string.Equals(Str(c, "name"), f.Name, StringComparison.OrdinalIgnoreCase)))
+                        current.Add(f.ToJson());
         }
         return merged;
     }

@@ -90,16 +90,36 @@ public static class CollectionScaffolds
         {
             var scaffold = For(type);
             if (type == Collection.View) scaffold.Fields.Clear();
-            if (type == Collection.Auth)
-                scaffold.Indexes.AddRange(AuthIndexes(""));
+            EnsureAuthIndexes(scaffold);
             result[type] = scaffold.ToJson();
         }
         return result;
     }
 
-    public static IEnumerable<string> AuthIndexes(string name) =>
+    /// <summary>
+    /// Gives an auth collection the single-column unique indexes on <c>tokenKey</c> and <c>email</c>
+    /// that PocketBase keeps on every save (3.3); an index the model already has for the column is kept.
+    /// Default indexes are named after the collection id, as PocketBase names them, so renaming a
+    /// collection never blocks a new one from taking its old name.
+    /// </summary>
+    public static void EnsureAuthIndexes(Collection collection)
+    {
+        if (!collection.IsAuth) return;
+        var defaults = AuthIndexes(collection.Id, collection.Name).ToList();
+        for (var i = 0; i < collection.Indexes.Count; i++)
+        {
+            // A scaffold's default indexes carry its empty id; a model built from a scaffold gets its own id in them.
+            var name = IndexDefinition.TryParse(collection.Indexes[i])?.Name;
+            if (name == "idx_tokenKey_") collection.Indexes[i] = defaults[0];
+            else if (name == "idx_email_") collection.Indexes[i] = defaults[1];
+        }
+        foreach (var (column, sql) in new[] { ("tokenKey", defaults[0]), ("email", defaults[1]) })
+            if (!CollectionValidator.UniqueColumns(collection).Contains(column)) collection.Indexes.Add(sql);
+    }
+
+    private static IEnumerable<string> AuthIndexes(string id, string table) =>
     [
-        $"CREATE UNIQUE INDEX `idx_tokenKey_{name}` ON `{name}` (`tokenKey`)",
-        $"CREATE UNIQUE INDEX `idx_email_{name}` ON `{name}` (`email`) WHERE `email` != ''",
+        $"CREATE UNIQUE INDEX `idx_tokenKey_{id}` ON `{table}` (`tokenKey`)",
+        $"CREATE UNIQUE INDEX `idx_email_{id}` ON `{table}` (`email`) WHERE `email` != ''",
     ];
 }

@@ -45,7 +45,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
         c.Id = Collection.SuperusersId;
         c.System = true;
         c.AuthOptions["authToken"]!["duration"] = 86400;
-        c.Indexes.AddRange(CollectionScaffolds.AuthIndexes(c.Name));
+        CollectionScaffolds.EnsureAuthIndexes(c);
         return c;
     }
 
@@ -56,11 +56,11 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             var errors = new ValidationErrors();
             var collection = CollectionJson.Parse(CollectionJson.MergeForCreate(body), errors);
             collection.System = false;
-            if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
+            if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all);
             else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
             AssignFieldIds(collection);
-            AddAuthIndexes(collection);
+            CollectionScaffolds.EnsureAuthIndexes(collection);
             CollectionValidator.Validate(collection, null, all, errors);
             errors.ThrowIfAny("Failed to create collection.");
             Insert(context, collection);
@@ -80,6 +80,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             updated.System = existing.System;
             updated.Created = existing.Created;
             AssignFieldIds(updated);
+            CollectionScaffolds.EnsureAuthIndexes(updated);
             CollectionValidator.Validate(updated, existing, all, errors);
             errors.ThrowIfAny("Failed to update collection.");
             Update(context, existing, updated, allowDataLoss);
@@ -121,9 +122,9 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var merged = existing is null ? CollectionJson.MergeForCreate(body) : CollectionJson.MergeForUpdate(existing, body);
                 var collection = CollectionJson.Parse(merged, itemErrors);
                 if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
-                else if (collection.Id.Length == 0) collection.Id = CollectionIds.ForCollection(collection.Type, collection.Name);
-                if (existing is null) AddAuthIndexes(collection);
+                else if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all.Concat(imported));
                 AssignFieldIds(collection);
+                CollectionScaffolds.EnsureAuthIndexes(collection);
                 imported.Add(collection);
                 errors.Nest(i.ToString(), itemErrors);
             }
@@ -145,18 +146,36 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
 
-            // Compared by id: an imported collection replaces its stored twin in `next`, and is not missing.
+            // Compared by id: an updated collection is a new object in next, and must not count as missing.
             foreach (var missing in all.Where(c => next.All(n => n.Id != c.Id)).ToList())
                 Delete(context, missing, next.Append(missing).ToList());
             foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
                 Insert(context, c, createIndexes: false);
-            foreach (var c in imported.Where(c => all.Any(a => a.Id == c.Id)))
-                Update(context, all.First(a => a.Id == c.Id), c, allowDataLoss: true);
-            foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
-                CreateIndexes(context, c);
+            // Updates first: they drop their old indexes, whose names a new collection may now use.
+            for (var i = 0; i < imported.Count; i++)
+                if (all.Find(a => a.Id == imported[i].Id) is { } existing)
+                    AtItem(i, () => Update(context, existing, imported[i], allowDataLoss: true));
+            for (var i = 0; i < imported.Count; i++)
+                if (all.All(a => a.Id != imported[i].Id))
+                    AtItem(i, () => CreateIndexes(context, imported[i]));
             context.OnCommitted(() => registry.Replace(next));
             return true;
         }, cancellationToken);
+
+    // A failure while applying one item (a unique index over duplicate values) is reported under the
+    // item's position, as its validation errors are.
+    private static void AtItem(int index, Action apply)
+    {
+        try
+        {
+            apply();
+        }
+        catch (ApiException e) when (e.Status == 400 && e.ErrorData.Count > 0)
+        {
+            throw ApiException.BadRequest("Failed to import collections.",
+                new JsonObject { ["collections"] = new JsonObject { [index.ToString()] = e.ErrorData.DeepClone() } });
+        }
+    }
 
     // ---- persistence and DDL (run inside a write unit) ----
 
@@ -173,6 +192,17 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
     private static Collection? Find(List<Collection> all, string idOrName) =>
         all.Find(c => c.Id == idOrName) ?? all.Find(c => string.Equals(c.Name, idOrName, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// <c>pbc_</c> plus CRC-32 of type + name, with a number appended when that id is taken, as PocketBase
+    /// does: a collection renamed away from a name keeps its id, so a new one with that name needs another.
+    /// </summary>
+    private static string GeneratedId(Collection collection, IEnumerable<Collection> all)
+    {
+        var id = CollectionIds.ForCollection(collection.Type, collection.Name);
+        for (var i = 2; all.Any(c => c.Id == id); i++) id = CollectionIds.ForCollection(collection.Type, collection.Name) + i;
+        return id;
+    }
+
     private static bool IsValidId(string id) => id.Length is > 0 and <= 100 && id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
 
     private static void AssignFieldIds(Collection collection)
@@ -183,15 +213,6 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             while (collection.Fields.Any(f => f.Id == id)) id = field.Type + CollectionIds.Random(10, "0123456789");
             field.Id = id;
         }
-    }
-
-    // A new auth collection gets the unique tokenKey and email indexes its sign-in relies on, unless it names them itself.
-    private static void AddAuthIndexes(Collection collection)
-    {
-        if (!collection.IsAuth) return;
-        foreach (var sql in CollectionScaffolds.AuthIndexes(collection.Name))
-            if (!collection.Indexes.Select(IndexDefinition.TryParse).Any(i => i?.Name == IndexDefinition.TryParse(sql)!.Name))
-                collection.Indexes.Add(sql);
     }
 
     private void Insert(WriteContext context, Collection collection, bool createIndexes = true)
@@ -241,8 +262,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
     {
         var table = Dialect.Quote(after.Name);
         DropIndexes(context, before);
-        if (before.Name != after.Name)
-            context.Execute($"ALTER TABLE {Dialect.Quote(before.Name)} RENAME TO {table}");
+        RenameTable(context, before.Name, after.Name);
 
         var loss = new ValidationErrors();
         foreach (var old in before.Fields.Where(f => f.Name != "id"))
@@ -255,6 +275,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 context.Execute($"ALTER TABLE {table} DROP COLUMN {Dialect.Quote(old.Name)}");
             }
         }
+        RenameColumns(context, table, before, after);
         foreach (var field in after.Fields.Where(f => f.Name != "id"))
         {
             var old = before.Fields.Find(f => f.Id == field.Id);
@@ -264,8 +285,6 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 context.Execute($"ALTER TABLE {table} ADD COLUMN {column} {Dialect.ColumnType(FieldTypes.ColumnKind(field))}");
                 continue;
             }
-            if (old.Name != field.Name)
-                context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(old.Name)} TO {column}");
             if (old.IsMultiple && !field.IsMultiple)
             {
                 var multi = Convert.ToInt64(context.Connection.ScalarIn(context, $"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
@@ -284,6 +303,35 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             after.Name, after.ToJson(includeSecrets: true).ToJsonString(), after.Updated, after.Id);
         save.ExecuteNonQuery();
     }
+
+    // SQLite names are case-insensitive, so it refuses a rename that only changes case ("already another
+    // table with this name"); going through a temporary name avoids that.
+    private void RenameTable(WriteContext context, string from, string to)
+    {
+        if (from == to) return;
+        if (string.Equals(from, to, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Execute($"ALTER TABLE {Dialect.Quote(from)} RENAME TO {Dialect.Quote(TemporaryName + to)}");
+            from = TemporaryName + to;
+        }
+        context.Execute($"ALTER TABLE {Dialect.Quote(from)} RENAME TO {Dialect.Quote(to)}");
+    }
+
+    // Renames go through temporary names in two phases: a swap, a case-only rename, or a new field taking
+    // a renamed field's old name would otherwise collide with a column that still holds the name.
+    private void RenameColumns(WriteContext context, string table, Collection before, Collection after)
+    {
+        var renames = after.Fields
+            .Select(f => (Old: before.Fields.Find(o => o.Id == f.Id)?.Name, New: f.Name))
+            .Where(r => r.Old is not null && r.Old != r.New)
+            .ToList();
+        for (var i = 0; i < renames.Count; i++)
+            context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(renames[i].Old!)} TO {Dialect.Quote(TemporaryName + i)}");
+        for (var i = 0; i < renames.Count; i++)
+            context.Execute($"ALTER TABLE {table} RENAME COLUMN {Dialect.Quote(TemporaryName + i)} TO {Dialect.Quote(renames[i].New)}");
+    }
+
+    private const string TemporaryName = "_cairn_rename_";
 
     private bool HasData(WriteContext context, string table, Field field)
     {

@@ -99,8 +99,10 @@ public static class CollectionsApi
         await db.WriteAsync(write =>
         {
             // Records go one by one through the normal delete so that relations pointing at them are cleaned up.
+            // In a self-referencing collection a cascade may already have deleted a later record: skip it.
             using var select = write.Command($"SELECT {store.SelectColumns(c)} FROM {db.Dialect.Quote(c.Name)}");
-            foreach (var record in store.Query(select, c)) records.Delete(write, c, record.Id, null);
+            foreach (var record in store.Query(select, c).Where(r => records.Exists(write, c, r.Id)))
+                records.Delete(write, c, record.Id, null);
             return true;
         }, context.RequestAborted);
         return Results.NoContent();

@@ -5,11 +5,12 @@ namespace Cairn.Collections;
 /// <summary>
 /// A collection index, stored as PocketBase stores it: a SQLite <c>CREATE INDEX</c> statement.
 /// Parsed so that unique indexes can drive <c>validation_not_unique</c> and so the statement can be
-/// rebuilt for the table's current name; anything that is not a single index statement is refused.
+/// rebuilt for the table's current name (so the table named in the text does not matter, and may even be
+/// the empty name of a scaffold); anything that is not a single index statement is refused.
 /// </summary>
 public sealed partial record IndexDefinition(string Name, bool Unique, IReadOnlyList<IndexColumn> Columns, string? Where)
 {
-    [GeneratedRegex("""^\s*CREATE\s+(?<unique>UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"\[]?(?<name>\w+)[`"\]]?\s+ON\s+[`"\[]?(?<table>\w+)[`"\]]?\s*\((?<columns>[^()]+)\)\s*(?:WHERE\s+(?<where>.+?))?\s*;?\s*$""",
+    [GeneratedRegex("""^\s*CREATE\s+(?<unique>UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"\[]?(?<name>\w+)[`"\]]?\s+ON\s+(?:[`"\[](?<table>\w*)[`"\]]|(?<table>\w+))\s*\((?<columns>[^()]+)\)\s*(?:WHERE\s+(?<where>.+?))?\s*;?\s*$""",
         RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex Statement();
 
