@@ -80,6 +80,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             updated.System = existing.System;
             updated.Created = existing.Created;
             AssignFieldIds(updated);
+            FollowFieldRenames(existing, updated);
             CollectionScaffolds.EnsureAuthIndexes(updated);
             CollectionValidator.Validate(updated, existing, all, errors);
             errors.ThrowIfAny("Failed to update collection.");
@@ -212,6 +213,22 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             var id = CollectionIds.ForField(field.Type, field.Name);
             while (collection.Fields.Any(f => f.Id == id)) id = field.Type + CollectionIds.Random(10, "0123456789");
             field.Id = id;
+        }
+    }
+
+    /// <summary>An index that still names a renamed field's old name follows the rename, as the column does.</summary>
+    private static void FollowFieldRenames(Collection before, Collection after)
+    {
+        var renames = before.Fields
+            .Select(old => (old.Name, New: after.Fields.Find(f => f.Id == old.Id)?.Name))
+            .Where(r => r.New is not null && r.New != r.Name && after.FindField(r.Name) is null)
+            .ToDictionary(r => r.Name, r => r.New!, StringComparer.OrdinalIgnoreCase);
+        if (renames.Count == 0) return;
+        for (var i = 0; i < after.Indexes.Count; i++)
+        {
+            if (IndexDefinition.TryParse(after.Indexes[i]) is not { } index || !index.Columns.Any(c => renames.ContainsKey(c.Name))) continue;
+            var columns = index.Columns.Select(c => renames.TryGetValue(c.Name, out var name) ? c with { Name = name } : c).ToList();
+            after.Indexes[i] = (index with { Columns = columns }).ToSql(after.Name);
         }
     }
 

@@ -300,4 +300,23 @@ public sealed class UpdateCollectionTests
         var login = await server.SendAsync(HttpMethod.Post, "/api/collections/staff/auth-with-password", Obj("""{"identity":"a@example.com","password":"12345678"}"""));
         Assert.Equal(200, login.Status);
     }
+
+    [Fact]
+    public async Task Update_RenamedIndexedField_IndexFollowsTheRenameAndStillEnforcesUniqueness()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateCollectionAsync(Obj("""{"name":"posts","fields":[{"name":"slug","type":"text"}],"indexes":["CREATE UNIQUE INDEX idx_slug ON posts (slug)"]}"""));
+        await server.CreateRecordAsync("posts", Obj("""{"slug":"a"}"""));
+        var model = await server.CollectionAsync("posts");
+        var slug = model["fields"]!.AsArray().First(f => f!["name"]!.GetValue<string>() == "slug")!.AsObject();
+        slug["name"] = "handle";
+
+        var renamed = await server.AsSuperuser(HttpMethod.Patch, "/api/collections/posts", new JsonObject { ["fields"] = model["fields"]!.DeepClone() });
+
+        Assert.True(renamed.Status == 200, renamed.Text);
+        Assert.Contains("`handle`", renamed.Json!["indexes"]![0]!.GetValue<string>());
+        var duplicate = await server.SendAsync(HttpMethod.Post, "/api/collections/posts/records", Obj("""{"handle":"a"}"""), server.SuperuserToken);
+        Assert.Equal(400, duplicate.Status);
+        Assert.Equal("validation_not_unique", duplicate.Json!["data"]!["handle"]!["code"]!.GetValue<string>());
+    }
 }
