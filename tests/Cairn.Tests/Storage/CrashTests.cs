@@ -34,6 +34,9 @@ public sealed class CrashTests
 
         public static string Dll => Path.Combine(AppContext.BaseDirectory, "Cairn.Server.dll");
 
+        // The SDK names the dotnet host that runs the tests; fall back to the one on PATH.
+        public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
         public string BaseUrl { get; }
 
         public string Output { get { lock (_output) return _output.ToString(); } }
@@ -42,7 +45,7 @@ public sealed class CrashTests
         {
             var port = FreePort();
             Assert.True(File.Exists(Dll), $"{Dll} is missing: the test project references Cairn.Server to build it");
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var info = new ProcessStartInfo(ServerProcess.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { Dll, "serve", "--http", $"127.0.0.1:{port}", "--dir", dataDir, "--synchronous", "full" }) info.ArgumentList.Add(arg);
             var server = new ServerProcess(Process.Start(info)!, $"http://127.0.0.1:{port}");
             await server.WaitHealthyAsync();
@@ -131,7 +134,7 @@ public sealed class CrashTests
     // The superuser is created the way an operator would, with `cairn superuser upsert` before the first start.
     private static async Task UpsertSuperuserAsync(string dataDir)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(ServerProcess.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { ServerProcess.Dll, "superuser", "upsert", "root@example.com", "password123", "--dir", dataDir })
             info.ArgumentList.Add(arg);
         using var upsert = Process.Start(info)!;
