@@ -21,7 +21,7 @@ public static partial class FieldsPicker
         var tree = Parse(fields);
         if (node is JsonObject envelope && envelope.Count == 5 && envelope.All(p => EnvelopeKeys.Contains(p.Key)) && envelope["items"] is JsonArray items)
         {
-            for (var i = 0; i < items.Count; i++) items[i] = Pick(items[i], tree);
+            PickEach(items, tree);
             return envelope;
         }
         return Pick(node, tree);
@@ -49,8 +49,9 @@ public static partial class FieldsPicker
                 if (!node.Children.TryGetValue(segment, out var child)) node.Children[segment] = child = new PickNode();
                 node = child;
             }
+            // A max too large for an int can only mean "no limit".
             if (match.Groups["max"].Success)
-                node.Excerpt = (int.Parse(match.Groups["max"].Value, CultureInfo.InvariantCulture),
+                node.Excerpt = (int.TryParse(match.Groups["max"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var max) ? max : int.MaxValue,
                     match.Groups["ellipsis"].Success && bool.TryParse(match.Groups["ellipsis"].Value, out var e) && e);
         }
         return root;
@@ -76,7 +77,7 @@ public static partial class FieldsPicker
         switch (node)
         {
             case JsonArray array:
-                for (var i = 0; i < array.Count; i++) array[i] = Pick(array[i], tree);
+                PickEach(array, tree);
                 return array;
             case JsonObject obj:
                 var result = new JsonObject();
@@ -93,6 +94,17 @@ public static partial class FieldsPicker
         }
     }
 
+    // Arrays are picked in place; an item that comes back unchanged is the same node, still parented
+    // here, and must not be assigned again (JsonNode allows one parent).
+    private static void PickEach(JsonArray array, PickNode tree)
+    {
+        for (var i = 0; i < array.Count; i++)
+        {
+            var picked = Pick(array[i], tree);
+            if (!ReferenceEquals(picked, array[i])) array[i] = picked;
+        }
+    }
+
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();
 
@@ -103,8 +115,10 @@ public static partial class FieldsPicker
     {
         if (value is not JsonValue v || !v.TryGetValue<string>(out var html)) return value;
         var text = Spaces().Replace(WebUtility.HtmlDecode(Tags().Replace(html, " ")), " ").Trim();
-        if (text.Length <= max) return text;
-        var cut = new StringBuilder(text[..max].TrimEnd());
+        // Counted in characters (runes) as PocketBase does, so a cut never splits a surrogate pair.
+        var runes = text.EnumerateRunes().ToList();
+        if (runes.Count <= max) return text;
+        var cut = new StringBuilder(string.Concat(runes.Take(max)).TrimEnd());
         if (ellipsis) cut.Append("...");
         return cut.ToString();
     }

@@ -41,6 +41,11 @@ public sealed class RequestBody
         {
             throw new ApiException(413, "Request entity too large.");
         }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A multipart body that ends before its boundary says so: the client sent a broken body.
+            throw ApiException.BadRequest("Failed to read the request body.");
+        }
     }
 
     private static async Task<RequestBody> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -54,6 +59,7 @@ public sealed class RequestBody
         {
             throw ApiException.BadRequest("Malformed JSON body.");
         }
+        RequireDecodable(node);
         return node switch
         {
             JsonObject o => new RequestBody { Data = o },
@@ -68,10 +74,10 @@ public sealed class RequestBody
         var data = new JsonObject();
         var payloads = new List<string>();
 
-        // Go's Request.Form also holds the URL query, and PocketBase reads forms that way.
-        if (request.HasFormContentType && !request.ContentType!.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
-            foreach (var (key, values) in request.Query)
-                if (!form.ContainsKey(key)) Put(data, key, values.ToArray());
+        // Go's Request.Form also holds the URL query, for url-encoded and multipart bodies alike, and
+        // PocketBase reads forms that way (POCKETBASE_API.md 0.1); a body value wins over a query one.
+        foreach (var (key, values) in request.Query)
+            if (!form.ContainsKey(key)) Put(data, key, values.ToArray());
 
         foreach (var (key, values) in form)
         {
@@ -84,9 +90,44 @@ public sealed class RequestBody
             try { parsed = JsonNode.Parse(payload); }
             catch (JsonException) { throw ApiException.BadRequest("Malformed @jsonPayload part."); }
             if (parsed is not JsonObject values) throw ApiException.BadRequest("The @jsonPayload part must be a JSON object.");
+            RequireDecodable(parsed);
             foreach (var (key, value) in values) data[key] = value?.DeepClone();
         }
         return new RequestBody { Data = data, Files = form.Files.Select(f => (f.Name, f)).ToList() };
+    }
+
+    /// <summary>
+    /// System.Text.Json accepts an escaped lone surrogate (<c>"\ud800"</c>) while parsing but throws when
+    /// the string is read later, deep inside a write. Reading every key and string once here turns such
+    /// a body into a 400 up front. (Go's decoder replaces them with U+FFFD instead; refusing is the safer
+    /// half of that, since the text could not be stored faithfully anyway.)
+    /// </summary>
+    private static void RequireDecodable(JsonNode? node)
+    {
+        try
+        {
+            Visit(node);
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.BadRequest("Malformed JSON body: invalid Unicode escape.");
+        }
+
+        static void Visit(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o) Visit(value);
+                    break;
+                case JsonArray a:
+                    foreach (var item in a) Visit(item);
+                    break;
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                    v.GetValue<string>();
+                    break;
+            }
+        }
     }
 
     private static void Put(JsonObject data, string key, string?[] values)

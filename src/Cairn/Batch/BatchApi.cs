@@ -49,11 +49,8 @@ public static class BatchApi
                 {
                     responses.Add(Execute(write, requests[i], auth, registry, records));
                 }
-                catch (Exception e) when (e is ApiException or RecordValidationException)
+                catch (ApiException failure)
                 {
-                    var failure = e is RecordValidationException v
-                        ? ApiException.BadRequest(requests[i].Method == "POST" ? "Failed to create record." : "Failed to update record.", v.Errors.ToJson())
-                        : (ApiException)e;
                     var detail = Error("batch_request_failed", "Batch request failed.");
                     detail["response"] = failure.ToJson();
                     throw ApiException.BadRequest("Batch transaction failed.", new JsonObject { ["requests"] = new JsonObject { [i.ToString()] = detail } });
@@ -136,11 +133,11 @@ public static class BatchApi
         {
             case "create":
                 RuleGuard.Require(collection.CreateRule, auth);
-                var created = records.Create(write, collection, request.Body, auth);
+                var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth));
                 return Response(200, FieldsPicker.Apply(RecordJson.ToJson(created, auth), request.Query["fields"]));
             case "update":
                 RuleGuard.Require(collection.UpdateRule, auth);
-                var updated = records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch);
+                var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch));
                 return Response(200, FieldsPicker.Apply(RecordJson.ToJson(updated, auth), request.Query["fields"]));
             default:
                 RuleGuard.Require(collection.DeleteRule, auth);
@@ -150,4 +147,17 @@ public static class BatchApi
     }
 
     private static JsonObject Response(int status, JsonNode? body) => new() { ["status"] = status, ["body"] = body };
+
+    // The message names what the item turned out to be: an upsert (PUT) fails as a create or an update.
+    private static Record Validated(string message, Func<Record> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (RecordValidationException e)
+        {
+            throw ApiException.BadRequest(message, e.Errors.ToJson());
+        }
+    }
 }

@@ -20,6 +20,7 @@ internal sealed class RecordForm
     private readonly Dictionary<string, string> _plainPasswords = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, double> _increments = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _changed = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _setPlain = new(StringComparer.OrdinalIgnoreCase);
     private readonly ValidationErrors _errors = new();
     private readonly Record? _original;
 
@@ -107,7 +108,7 @@ internal sealed class RecordForm
             return;
         }
         Set(field, FieldValues.Normalize(field, value));
-        _increments.Remove(field.Name);
+        _setPlain.Add(field.Name);
     }
 
     private void Modify(Field field, string modifier, JsonNode? value)
@@ -118,7 +119,9 @@ internal sealed class RecordForm
                 var delta = FieldValues.ToNumber(value) * (modifier == "-" ? -1 : 1);
                 var current = _record[field.Name] is double d ? d : 0;
                 Set(field, current + delta);
-                if (!_isNew) _increments[field.Name] = _increments.GetValueOrDefault(field.Name) + delta;
+                // A value sent plainly in the same body is the base the modifier applies to, so the
+                // result is an absolute value; only a bare modifier is written as an atomic increment.
+                if (!_isNew && !_setPlain.Contains(field.Name)) _increments[field.Name] = _increments.GetValueOrDefault(field.Name) + delta;
                 break;
             case (FieldTypes.Select or FieldTypes.Relation or FieldTypes.File, "+" or "+prepend" or "-"):
                 var existing = _record.GetList(field.Name).ToList();
@@ -152,6 +155,8 @@ internal sealed class RecordForm
         {
             if (string.IsNullOrEmpty(password))
                 _errors.Add("password", "validation_required", "Cannot be blank.");
+            else if (string.IsNullOrEmpty(confirm))
+                _errors.Add("passwordConfirm", "validation_required", "Cannot be blank.");
             else if (confirm != password)
                 _errors.Add("passwordConfirm", "validation_values_mismatch", "Values don't match.");
             if (!_isNew && !_canManage && !string.IsNullOrEmpty(password))

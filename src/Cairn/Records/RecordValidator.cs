@@ -182,10 +182,11 @@ internal static class RecordValidator
         if (text.Length == 0) { if (field.Required) Required(field, errors); return; }
         var date = CairnJson.ParseDate(text);
         if (date is null) { errors.Add(field.Name, "validation_invalid_date", "Must be a valid date."); return; }
+        // PocketBase's DateField uses ozzo-validation's Min/Max, hence their generic codes and "threshold".
         if (CairnJson.ParseDate(field.Str("min")) is { } min && date < min)
-            errors.Add(field.Name, "validation_min_date_constraint", $"Must be no earlier than {CairnJson.FormatDate(min)}.", new JsonObject { ["min"] = CairnJson.FormatDate(min) });
+            errors.Add(field.Name, "validation_min_greater_equal_than_required", $"Must be no less than {CairnJson.FormatDate(min)}.", new JsonObject { ["threshold"] = CairnJson.FormatDate(min) });
         else if (CairnJson.ParseDate(field.Str("max")) is { } max && date > max)
-            errors.Add(field.Name, "validation_max_date_constraint", $"Must be no later than {CairnJson.FormatDate(max)}.", new JsonObject { ["max"] = CairnJson.FormatDate(max) });
+            errors.Add(field.Name, "validation_max_less_equal_than_required", $"Must be no greater than {CairnJson.FormatDate(max)}.", new JsonObject { ["threshold"] = CairnJson.FormatDate(max) });
     }
 
     private static void Select(Field field, List<string> values, ValidationErrors errors)
