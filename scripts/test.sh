@@ -16,7 +16,7 @@ count() { # $1 = log file; reads the runner summaries and adds them up
 }
 
 echo "== build"
-if ! dotnet build Cairn.slnx -c Release -nologo -v q -clp:ErrorsOnly; then
+if ! dotnet build Cairn.slnx -c Release -nologo -v q -clp:"ErrorsOnly;NoSummary"; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
@@ -27,7 +27,7 @@ count "$results/dotnet.log"
 if ! grep -qE '^\s+succeeded: [0-9]+' "$results/dotnet.log"; then failed=$((failed + 1)); status=1; fi
 
 echo "== PocketBase JS SDK suite (tests/sdk)"
-dotnet build src/Cairn.Server -c Release -o artifacts/cairn -nologo -v q -clp:ErrorsOnly || status=1
+dotnet build src/Cairn.Server -c Release -o artifacts/cairn -nologo -v q -clp:"ErrorsOnly;NoSummary" || status=1
 (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error) || status=1
 CAIRN_DLL="$root/artifacts/cairn/Cairn.Server.dll" node --test --test-concurrency=2 tests/sdk/ 2>&1 | tee "$results/sdk.log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
