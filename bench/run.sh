@@ -24,6 +24,7 @@ out="$root/artifacts/bench/run"
 email=bench@example.com password='bench-password-1'
 create_body='{"title":"Hello","body":"Lorem ipsum dolor sit amet, consectetur adipiscing elit.","likes":1}'
 started_at=$(date +%s)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log() { printf '[%3ds] %s\n' $(($(date +%s) - started_at)) "$*" >&2; }
 
@@ -182,9 +183,9 @@ stop "$floor_pid"
 
 # --- summary ------------------------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started_at ))
-python3 - "$out" "$loaded_rss" "$elapsed" "$duration" "$rounds" "$connections" <<'EOF' | tee "$out/summary.md"
+python3 - "$out" "$loaded_rss" "$elapsed" "$duration" "$rounds" "$connections" "$load_at_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF' | tee "$out/summary.md"
 import collections, csv, json, sys
-out, loaded_rss, elapsed, duration, rounds, conns = sys.argv[1:7]
+out, loaded_rss, elapsed, duration, rounds, conns, load0, load1 = sys.argv[1:9]
 runs = collections.defaultdict(list)
 for scenario, server, rnd, rps, p50, p99, cpu in csv.reader(open(f"{out}/results.tsv"), delimiter="\t"):
     runs[(scenario, server)].append((int(rps), float(p50), float(p99), int(cpu)))
@@ -197,7 +198,8 @@ def fig(key):
     cpu = min(v[3] for v in values)
     return best, spread, cpu
 
-print(f"Cairn benchmark: {rounds} runs of {duration} s per scenario and server, wrk -t1 -c{conns}, one run of bench/run.sh took {elapsed} s.\n")
+print(f"Cairn benchmark: {rounds} runs of {duration} s per scenario and server, wrk -t1 -c{conns}, one run of bench/run.sh took {elapsed} s.")
+print(f"Load average (1/5/15 min) at start {load0}, at end {load1}: anything above ~1.5 means other work shared the 2 cores.\n")
 print("| scenario | Cairn best (req/s) | spread | p50 / p99 of best (ms) | floor best (req/s) | spread | Cairn / floor | server CPU µs/req Cairn / floor | target | met |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 targets = {"view": ("≥ 60 % of floor", lambda c, f: c >= 0.6 * f),
