@@ -1,0 +1,29 @@
+namespace Cairn.Bench;
+
+/// <summary>
+/// The rows the benchmark stores, derived from the row index so that Cairn (seeded through its API)
+/// and the floor (seeded directly) hold identical data under identical ids.
+/// </summary>
+public static class SeedData
+{
+    public const string Body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.";
+
+    public static string Title(int index) => $"Post number {index}";
+
+    public static double Likes(int index) => index % 1000;
+
+    /// <summary>Distinct 15-character [a-z0-9] ids (Cairn's id format), the same for the same seed.</summary>
+    public static string[] Ids(int count, int seed)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        var random = new Random(seed);
+        var ids = new HashSet<string>(count);
+        Span<char> id = stackalloc char[15];
+        while (ids.Count < count)
+        {
+            for (var i = 0; i < id.Length; i++) id[i] = alphabet[random.Next(alphabet.Length)];
+            ids.Add(new string(id));
+        }
+        return [.. ids];
+    }
+}

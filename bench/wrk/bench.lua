@@ -1,0 +1,39 @@
+-- One wrk script for every scenario; the mode comes after `--` on the wrk command line:
+--   wrk ... URL -- ids   FILE PREFIX   GET PREFIX..<random id from FILE>
+--   wrk ... URL -- get   PATH          GET PATH
+--   wrk ... URL -- post  PATH BODY     POST PATH with a JSON body
+-- done() prints one machine-readable RESULT line that run.sh parses.
+local mode, ids, prefix, path, body
+
+function init(args)
+  mode = args[1]
+  if mode == "ids" then
+    ids = {}
+    for line in io.lines(args[2]) do ids[#ids + 1] = line end
+    prefix = args[3]
+    math.randomseed(os.time())
+  elseif mode == "get" then
+    path = args[2]
+  elseif mode == "post" then
+    path, body = args[2], args[3]
+  else
+    error("unknown mode " .. tostring(mode))
+  end
+end
+
+function request()
+  if mode == "ids" then
+    return wrk.format("GET", prefix .. ids[math.random(#ids)])
+  elseif mode == "get" then
+    return wrk.format("GET", path)
+  end
+  return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, body)
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d seconds=%.2f rps=%.0f p50_ms=%.2f p99_ms=%.2f non2xx=%d socket_errors=%d\n",
+    summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
