@@ -22,7 +22,13 @@ public static class CairnApp
     /// <summary>Builds a ready-to-run application; the databases are opened and migrated before it returns.</summary>
     public static async Task<WebApplication> BuildAsync(CairnOptions options, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Configuration files are not watched: Cairn reads none, and the default watcher would otherwise
+        // watch the whole working directory (the data folder included) with hundreds of inotify handles.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         CairnOptions.TryParseHttp(options.Http, out var host, out var port);
         builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
         builder.WebHost.ConfigureKestrel(k =>
@@ -61,7 +67,8 @@ public static class CairnApp
         services.AddSingleton<RecordStore>();
         services.AddSingleton<RecordService>();
         services.AddSingleton<TokenService>();
-        services.AddSingleton(new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary)));
+        services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
+            options.LogsMaxDays, s.GetRequiredService<TimeProvider>()));
         services.AddHostedService(s => s.GetRequiredService<LogStore>());
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });

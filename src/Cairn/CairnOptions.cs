@@ -19,6 +19,9 @@ public sealed record CairnOptions
 
     public BatchOptions Batch { get; init; } = new();
 
+    /// <summary>Days request logs are kept in <c>auxiliary.db</c>; 0 stores none.</summary>
+    public int LogsMaxDays { get; init; } = 5;
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -28,6 +31,7 @@ public sealed record CairnOptions
         if (!TryParseHttp(Http, out _, out _)) return $"--http \"{Http}\" is not a host:port address (for example 127.0.0.1:8090).";
         if (string.IsNullOrWhiteSpace(DataDir)) return "--dir must name a folder.";
         if (MaxBodySize <= 0) return "The maximum body size must be positive.";
+        if (LogsMaxDays < 0) return "--logs-max-days must be 0 or more.";
         return null;
     }
 

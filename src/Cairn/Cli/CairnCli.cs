@@ -14,7 +14,7 @@ namespace Cairn.Cli;
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// </code>
-/// Every flag also reads an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS).
+/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS).
 /// </summary>
 public static class CairnCli
 {
@@ -29,14 +29,20 @@ public static class CairnCli
         };
         synchronous.AcceptOnlyFromAmong("full", "normal");
         var dev = new Option<bool>("--dev") { Description = "Debug logging." };
+        var logsMaxDays = new Option<int>("--logs-max-days")
+        {
+            Description = "Days request logs are kept in auxiliary.db; 0 stores none (env CAIRN_LOGS_MAX_DAYS).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOGS_MAX_DAYS", "5"), out var days) ? days : -1,
+        };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, dev };
+        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, logsMaxDays, dev };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
             DataDir = result.GetValue(dir)!,
             SynchronousFull = result.GetValue(synchronous) != "normal",
             Dev = result.GetValue(dev),
+            LogsMaxDays = result.GetValue(logsMaxDays),
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };

@@ -22,11 +22,24 @@ public sealed class LogStore : BackgroundService
     private const long IdSequenceSpan = 2_176_782_336; // 36^6
     private long _sequence = Random.Shared.NextInt64(IdSequenceSpan);
 
-    public LogStore(SqliteDatabase database) => Database = database;
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _clock;
+    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
+
+    /// <param name="maxDays">Days a log entry is kept (PocketBase's <c>logs.maxDays</c>, default 5); 0 turns request logs off.</param>
+    public LogStore(SqliteDatabase database, int maxDays, TimeProvider clock)
+    {
+        Database = database;
+        _retention = TimeSpan.FromDays(maxDays);
+        _clock = clock;
+    }
 
     public SqliteDatabase Database { get; }
 
-    public void Add(LogEntry entry) => _queue.Writer.TryWrite(entry);
+    public void Add(LogEntry entry)
+    {
+        if (_retention > TimeSpan.Zero) _queue.Writer.TryWrite(entry);
+    }
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default) =>
         await Database.WriteAsync(context =>
@@ -70,8 +83,19 @@ public sealed class LogStore : BackgroundService
                 insert.Parameters[4].Value = CairnJson.FormatDate(entry.Created);
                 insert.ExecuteNonQuery();
             }
+            DeleteExpired(context);
             return true;
         });
+    }
+
+    // Retention runs at most hourly, inside a flush, so the table stays bounded without a timer of its own.
+    private void DeleteExpired(WriteContext context)
+    {
+        var now = _clock.GetUtcNow();
+        if (now < _nextCleanup) return;
+        _nextCleanup = now.AddHours(1);
+        using var delete = context.Command("""DELETE FROM "_logs" WHERE "created" < @p0""", CairnJson.FormatDate(now - _retention));
+        delete.ExecuteNonQuery();
     }
 
     /// <summary>
