@@ -50,15 +50,7 @@ public static class RecordsApi
             return (rows, count);
         }, context.RequestAborted);
 
-        var list = new JsonObject
-        {
-            ["page"] = query.Page,
-            ["perPage"] = query.PerPage,
-            ["totalItems"] = total,
-            ["totalPages"] = total < 0 ? -1 : (long)Math.Ceiling(total / (double)query.PerPage),
-            ["items"] = new JsonArray(items.Select(r => (JsonNode)RecordJson.ToJson(r, auth)).ToArray()),
-        };
-        return new PickedJson(list);
+        return RecordsResult.Page(query, items, total, auth);
     }
 
     private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
@@ -73,7 +65,7 @@ public static class RecordsApi
             context.Response.Headers.ETag = record.ETag;
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return RecordsResult.One(record, auth);
     }
 
     private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records)
@@ -84,7 +76,7 @@ public static class RecordsApi
         RuleGuard.Require(c.CreateRule, auth);
         var body = await ReadBodyAsync(context);
         var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted));
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return RecordsResult.One(record, auth);
     }
 
     private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
@@ -96,7 +88,7 @@ public static class RecordsApi
         var body = await ReadBodyAsync(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted));
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return RecordsResult.One(record, auth);
     }
 
     private static async Task<IResult> Delete(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
