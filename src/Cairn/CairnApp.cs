@@ -4,6 +4,7 @@ using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Observability;
 using Cairn.Records;
+using Cairn.Rules;
 using Cairn.Storage;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication;
@@ -65,6 +66,7 @@ public static class CairnApp
         services.AddSingleton<CollectionRegistry>();
         services.AddSingleton<CollectionStore>();
         services.AddSingleton<RecordStore>();
+        services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Collections;
 using Cairn.Records;
+using Cairn.Rules;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -45,7 +46,7 @@ public static class AuthApi
         });
     }
 
-    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens)
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordRules rules)
     {
         var c = AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
@@ -79,8 +80,22 @@ public static class AuthApi
 
         var valid = record is null ? PasswordHasher.VerifyDummy(password) : PasswordHasher.Verify(password, record.GetString("password"));
         if (!valid || record is null) throw ApiException.BadRequest("Failed to authenticate.");
-        if (c.AuthOptions["authRule"] is null) throw ApiException.Forbidden("The request doesn't satisfy the collection requirements to authenticate.");
-        return AuthResponse(record, tokens.Issue(record, TokenService.Auth), RequestAuth.Of(context));
+        var caller = RequestAuth.Of(context);
+        await RequireAuthRuleAsync(c, record, caller, context, db, rules);
+        return AuthResponse(record, tokens.Issue(record, TokenService.Auth), caller);
+    }
+
+    /// <summary>
+    /// The collection's authRule must match the record signing in (POCKETBASE_API.md 1.3), evaluated with
+    /// the caller's request data: <c>@request.auth</c> is whoever sent the request, usually a guest.
+    /// </summary>
+    private static async Task RequireAuthRuleAsync(Collection c, Record record, RequestAuth caller, HttpContext context, IDatabase db, RecordRules rules)
+    {
+        if (caller.IsSuperuser) return;
+        var rule = RecordRules.AuthRule(c);
+        var allowed = rule is not null && (rule.Trim().Length == 0
+            || await db.ReadAsync(connection => rules.Matches(connection, null, c, rule, record.Id, caller, RecordRules.Request(context, caller)), context.RequestAborted));
+        if (!allowed) throw ApiException.Forbidden("The request doesn't satisfy the collection requirements to authenticate.");
     }
 
     private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, TokenService tokens)

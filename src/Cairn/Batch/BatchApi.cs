@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Query;
 using Cairn.Records;
+using Cairn.Rules;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +28,7 @@ public static class BatchApi
         return app;
     }
 
-    private sealed record SubRequest(string Method, string Collection, string? Id, IQueryCollection Query, JsonObject Body, string? IfMatch);
+    private sealed record SubRequest(string Method, string Collection, string? Id, IQueryCollection Query, JsonObject Body, string? IfMatch, JsonObject? Headers);
 
     private static async Task<IResult> Run(HttpContext context, BatchOptions options, CollectionRegistry registry, IDatabase db, RecordService records, TimeProvider clock)
     {
@@ -47,7 +49,7 @@ public static class BatchApi
             {
                 try
                 {
-                    responses.Add(Execute(write, requests[i], auth, registry, records));
+                    responses.Add(Execute(write, requests[i], auth, RequestData(context, auth, requests[i]), registry, records));
                 }
                 catch (ApiException failure)
                 {
@@ -94,7 +96,7 @@ public static class BatchApi
                 collection = Uri.UnescapeDataString(segments[2]);
                 id = segments.Length == 5 ? Uri.UnescapeDataString(segments[4]) : null;
             }
-            list.Add(new SubRequest(method, collection ?? "", collection is null ? "\0" : id, query, item["body"] as JsonObject ?? new JsonObject(), ifMatch));
+            list.Add(new SubRequest(method, collection ?? "", collection is null ? "\0" : id, query, item["body"] as JsonObject ?? new JsonObject(), ifMatch, headers));
         }
         if (errors.Any) throw ApiException.BadRequest("Invalid batch request data.", new JsonObject { ["requests"] = errors.ToJson() });
         return list;
@@ -108,7 +110,26 @@ public static class BatchApi
             : (url[..at], new QueryCollection(QueryHelpers.ParseQuery(url[at..])));
     }
 
-    private static JsonObject Execute(WriteContext write, SubRequest request, RequestAuth auth, CollectionRegistry registry, RecordService records)
+    /// <summary>
+    /// The <c>@request.*</c> data of a sub-request: its method, query and body, the main request's headers
+    /// overridden by its own (except Authorization: every item runs with the main request's auth), and
+    /// <c>@request.context = "batch"</c> (POCKETBASE_API.md 1.2).
+    /// </summary>
+    private static RequestData RequestData(HttpContext context, RequestAuth auth, SubRequest request)
+    {
+        var main = RecordRules.Request(context, auth, Query.RequestData.BatchContext);
+        var own = RecordRules.Headers((request.Headers ?? []).Where(h => !string.Equals(h.Key, "Authorization", StringComparison.OrdinalIgnoreCase))
+            .Select(h => (h.Key, FieldValues.ToText(h.Value))));
+        foreach (var (name, value) in main.Headers) own.TryAdd(name, value);
+        return main with
+        {
+            Method = request.Method,
+            Query = request.Query.ToDictionary(q => q.Key, q => q.Value.FirstOrDefault() ?? ""),
+            Headers = own,
+        };
+    }
+
+    private static JsonObject Execute(WriteContext write, SubRequest request, RequestAuth auth, RequestData data, CollectionRegistry registry, RecordService records)
     {
         var route = (request.Method, request.Id) switch
         {
@@ -133,15 +154,15 @@ public static class BatchApi
         {
             case "create":
                 RuleGuard.Require(collection.CreateRule, auth);
-                var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth));
+                var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth, data));
                 return Response(200, FieldsPicker.Apply(RecordJson.ToJson(created, auth), request.Query["fields"]));
             case "update":
                 RuleGuard.Require(collection.UpdateRule, auth);
-                var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch));
+                var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch, data));
                 return Response(200, FieldsPicker.Apply(RecordJson.ToJson(updated, auth), request.Query["fields"]));
             default:
                 RuleGuard.Require(collection.DeleteRule, auth);
-                records.Delete(write, collection, request.Id!, request.IfMatch);
+                records.Delete(write, collection, request.Id!, request.IfMatch, auth, data);
                 return Response(204, null);
         }
     }

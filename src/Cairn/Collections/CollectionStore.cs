@@ -61,7 +61,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
             AssignFieldIds(collection);
             CollectionScaffolds.EnsureAuthIndexes(collection);
-            CollectionValidator.Validate(collection, null, all, errors);
+            CollectionValidator.Validate(collection, null, all, errors, db.Dialect);
             errors.ThrowIfAny("Failed to create collection.");
             Insert(context, collection);
             all.Add(collection);
@@ -82,7 +82,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             AssignFieldIds(updated);
             FollowFieldRenames(existing, updated);
             CollectionScaffolds.EnsureAuthIndexes(updated);
-            CollectionValidator.Validate(updated, existing, all, errors);
+            CollectionValidator.Validate(updated, existing, all, errors, db.Dialect);
             errors.ThrowIfAny("Failed to update collection.");
             Update(context, existing, updated, allowDataLoss);
             all[all.FindIndex(c => c.Id == existing.Id)] = updated;
@@ -142,7 +142,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var c = imported[i];
                 var existing = all.Find(a => a.Id == c.Id);
                 var itemErrors = new ValidationErrors();
-                CollectionValidator.Validate(c, existing, next, itemErrors);
+                CollectionValidator.Validate(c, existing, next, itemErrors, db.Dialect);
                 errors.Nest(i.ToString(), itemErrors);
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });

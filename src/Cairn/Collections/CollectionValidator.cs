@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Cairn.Api;
+using Cairn.Query;
 using Cairn.Records;
+using Cairn.Storage;
 
 namespace Cairn.Collections;
 
@@ -16,7 +18,7 @@ internal static partial class CollectionValidator
 
     private static readonly HashSet<string> AuthReservedFieldNames = new(["passwordConfirm", "oldPassword"], StringComparer.OrdinalIgnoreCase);
 
-    public static void Validate(Collection collection, Collection? existing, IReadOnlyCollection<Collection> all, ValidationErrors errors)
+    public static void Validate(Collection collection, Collection? existing, IReadOnlyCollection<Collection> all, ValidationErrors errors, SqlDialect dialect)
     {
         ValidateName(collection, existing, all, errors);
         if (collection.Type is not (Collection.Base or Collection.Auth))
@@ -27,8 +29,8 @@ internal static partial class CollectionValidator
             errors.Add("type", "validation_collection_type_change", "Collection type cannot be changed.");
 
         foreach (var (key, rule) in Rules(collection))
-            if (rule is { Length: > 0 } && !string.IsNullOrWhiteSpace(rule))
-                errors.Add(key, "validation_invalid_rule", "Rule expressions are not supported yet; use null (superusers only) or \"\" (everyone).");
+            if (rule is { } text && text.Trim().Length > 0 && RuleError(collection, all, text, dialect) is { } message)
+                errors.Add(key, "validation_invalid_rule", message);
         if (collection.IsAuth && collection.AuthOptions["manageRule"] is JsonValue m && m.TryGetValue<string>(out var manage) && manage.Length == 0)
             errors.Add("manageRule", "validation_invalid_rule", "The manage rule must be null or a non-empty expression.");
 
@@ -53,6 +55,27 @@ internal static partial class CollectionValidator
         errors.Nest("indexes", indexErrors);
 
         if (collection.IsAuth) ValidateAuthOptions(collection, errors);
+    }
+
+    /// <summary>
+    /// A rule is valid when it compiles against the schema being saved (this collection as it will be, the
+    /// others as they are). Request values are not known here and resolve to NULL, as a missing one would.
+    /// </summary>
+    private static string? RuleError(Collection collection, IReadOnlyCollection<Collection> all, string rule, SqlDialect dialect)
+    {
+        Collection? Find(string idOrName) =>
+            collection.Id == idOrName || string.Equals(collection.Name, idOrName, StringComparison.OrdinalIgnoreCase)
+                ? collection
+                : all.FirstOrDefault(c => c.Id != collection.Id && (c.Id == idOrName || string.Equals(c.Name, idOrName, StringComparison.OrdinalIgnoreCase)));
+        try
+        {
+            FilterCompiler.Compile(rule, new QueryContext(collection, "_m", Find, RequestData.Guest, dialect, TimeProvider.System), new QueryBindings());
+            return null;
+        }
+        catch (QueryException e)
+        {
+            return "Invalid rule: " + e.Message;
+        }
     }
 
     private static IEnumerable<(string, string?)> Rules(Collection c)

@@ -47,6 +47,7 @@ public static class CollectionsApi
     private static IResult List(HttpContext context, CollectionRegistry registry)
     {
         var query = ListQuery.Parse(context.Request.Query, name => SortableKeys.FirstOrDefault(k => k == name));
+        if (query.Filter is not null) throw ApiException.BadRequest("Invalid filter parameter: collections cannot be filtered yet.");
         IEnumerable<JsonObject> all = registry.All.Select(c => c.ToJson());
         if (query.Sort.Count == 0) all = all.OrderBy(c => c["created"]!.GetValue<string>(), StringComparer.Ordinal);
         foreach (var (column, descending) in query.Sort.Reverse())
@@ -102,7 +103,7 @@ public static class CollectionsApi
             // In a self-referencing collection a cascade may already have deleted a later record: skip it.
             using var select = write.Command($"SELECT {store.SelectColumns(c)} FROM {db.Dialect.Quote(c.Name)}");
             foreach (var record in store.Query(select, c).Where(r => records.Exists(write, c, r.Id)))
-                records.Delete(write, c, record.Id, null);
+                records.Delete(write, c, record.Id, null, auth);
             return true;
         }, context.RequestAborted);
         return Results.NoContent();

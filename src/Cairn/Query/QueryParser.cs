@@ -211,4 +211,4 @@ public sealed class QueryParser
 }
 
 /// <summary>A malformed or over-limit expression; the API answers 400.</summary>
-public sealed class QuerySyntaxException(string message) : Exception(message);
+public sealed class QuerySyntaxException(string message) : QueryException(message);

@@ -1,19 +1,20 @@
 using System.Globalization;
 using Cairn.Api;
-using Cairn.Auth;
-using Cairn.Collections;
-using Cairn.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace Cairn.Records;
 
-/// <summary>The paging and sort parameters of a list request (POCKETBASE_API.md 1.1).</summary>
-public sealed record ListQuery(int Page, int PerPage, bool SkipTotal, IReadOnlyList<(string Column, bool Descending)> Sort)
+/// <summary>
+/// The paging, sort and filter parameters of a list request (POCKETBASE_API.md 1.1). Sort keys are kept
+/// as the client wrote them (checked against the limits here) and resolved against the schema by the caller.
+/// </summary>
+public sealed record ListQuery(int Page, int PerPage, bool SkipTotal, IReadOnlyList<(string Column, bool Descending)> Sort, string? Filter = null)
 {
     public const int MaxPerPage = 1000, DefaultPerPage = 30, MaxSortTerms = 8, MaxSortLength = 255;
     public const string RandomKey = "@random", RowIdKey = "@rowid";
 
-    public static ListQuery Parse(IQueryCollection query, Func<string, string?> resolveSortable)
+    /// <summary>Reads the parameters; <paramref name="resolveSortable"/>, when given, maps each sort key to a known name or null (400).</summary>
+    public static ListQuery Parse(IQueryCollection query, Func<string, string?>? resolveSortable = null)
     {
         var page = Int(query, "page", 1);
         var perPage = Int(query, "perPage", DefaultPerPage);
@@ -21,9 +22,8 @@ public sealed record ListQuery(int Page, int PerPage, bool SkipTotal, IReadOnlyL
         if (perPage <= 0) perPage = DefaultPerPage;
         perPage = Math.Min(perPage, MaxPerPage);
         var skipTotal = query.TryGetValue("skipTotal", out var skip) && ParseBool(skip.ToString());
-        if (query.TryGetValue("filter", out var filter) && !string.IsNullOrWhiteSpace(filter))
-            throw ApiException.BadRequest("Invalid filter parameter: filter expressions are not supported by this server yet.");
-        return new ListQuery(page, perPage, skipTotal, ParseSort(query["sort"].ToString(), resolveSortable));
+        var filter = query["filter"].ToString();
+        return new ListQuery(page, perPage, skipTotal, ParseSort(query["sort"].ToString(), resolveSortable), filter.Trim().Length == 0 ? null : filter);
     }
 
     private static int Int(IQueryCollection query, string key, int fallback)
@@ -38,7 +38,7 @@ public sealed record ListQuery(int Page, int PerPage, bool SkipTotal, IReadOnlyL
     /// <summary>Go's strconv.ParseBool, which PocketBase uses for <c>skipTotal</c>.</summary>
     public static bool ParseBool(string value) => value is "1" or "t" or "T" or "TRUE" or "true" or "True";
 
-    private static List<(string, bool)> ParseSort(string sort, Func<string, string?> resolveSortable)
+    private static List<(string, bool)> ParseSort(string sort, Func<string, string?>? resolveSortable)
     {
         var terms = new List<(string, bool)>();
         if (sort.Trim().Length == 0) return terms;
@@ -50,27 +50,10 @@ public sealed record ListQuery(int Page, int PerPage, bool SkipTotal, IReadOnlyL
             var descending = part.StartsWith('-');
             var name = part.TrimStart('-', '+');
             // Only a resolved schema name reaches SQL, never the client's text.
-            var column = name is RandomKey or RowIdKey ? name : resolveSortable(name)
+            var column = name is RandomKey or RowIdKey || resolveSortable is null ? name : resolveSortable(name)
                 ?? throw ApiException.BadRequest($"Invalid sort parameter: unknown or unsortable field \"{name}\".");
             terms.Add((column, descending));
         }
         return terms;
     }
-
-    public string OrderBy(SqlDialect dialect)
-    {
-        if (Sort.Count == 0) return $" ORDER BY {dialect.RowId}";
-        var terms = Sort.Select(t => t.Column switch
-        {
-            RandomKey => dialect.RandomOrder,
-            RowIdKey => dialect.RowId + (t.Descending ? " DESC" : ""),
-            _ => dialect.Quote(t.Column) + (t.Descending ? " DESC" : ""),
-        });
-        return " ORDER BY " + string.Join(", ", terms);
-    }
-
-    public static string? SortableField(Collection collection, string name, RequestAuth auth) =>
-        collection.FindField(name) is { } field && (auth.IsSuperuser || !field.Hidden) && field.Type != FieldTypes.Password
-            ? field.Name
-            : null;
 }

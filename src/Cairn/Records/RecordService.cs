@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Query;
+using Cairn.Rules;
 using Cairn.Storage;
 
 namespace Cairn.Records;
@@ -11,23 +13,32 @@ namespace Cairn.Records;
 /// transaction: it re-reads what it depends on there, so checks and writes see one consistent state,
 /// and a unit can be composed into a larger one (the batch API runs many in one transaction).
 /// </summary>
-public sealed class RecordService(IDatabase db, CollectionRegistry registry, RecordStore store, TimeProvider clock)
+public sealed class RecordService(IDatabase db, CollectionRegistry registry, RecordStore store, RecordRules rules, TimeProvider clock)
 {
     public IDatabase Database => db;
 
-    public Task<Record> CreateAsync(Collection collection, JsonObject body, RequestAuth auth, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(context => Create(context, collection, body, auth), cancellationToken);
+    public Task<Record> CreateAsync(Collection collection, JsonObject body, RequestAuth auth, CancellationToken cancellationToken = default, RequestData? request = null) =>
+        db.WriteAsync(context => Create(context, collection, body, auth, request), cancellationToken);
 
-    public Task<Record> UpdateAsync(Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch), cancellationToken);
+    public Task<Record> UpdateAsync(Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default, RequestData? request = null) =>
+        db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request), cancellationToken);
 
-    public Task<bool> DeleteAsync(Collection collection, string id, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(context => Delete(context, collection, id, ifMatch), cancellationToken);
+    public Task<bool> DeleteAsync(Collection collection, string id, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default, RequestData? request = null) =>
+        db.WriteAsync(context => Delete(context, collection, id, ifMatch, auth, request), cancellationToken);
 
-    public Record Create(WriteContext context, Collection collection, JsonObject body, RequestAuth auth)
+    /// <summary>
+    /// Creates a record. The create rule is checked on the would-be record after modifiers and defaults but
+    /// before autogeneration (POCKETBASE_API.md 2.5): a mismatch is 400 "Failed to create record.".
+    /// </summary>
+    public Record Create(WriteContext context, Collection collection, JsonObject body, RequestAuth auth, RequestData? request = null)
     {
         var form = new RecordForm(RecordForm.NewRecord(collection), isNew: true, auth, canManage: false);
         form.Load(body, clock.GetUtcNow());
+        var data = (request ?? new RequestData { Auth = auth.Record }) with { Body = form.SubmittedValues() };
+        if (!rules.MatchesNew(context.Connection, context.Transaction, collection, collection.CreateRule, form.Record, auth, data))
+            throw ApiException.BadRequest("Failed to create record.");
+        if (collection.IsAuth) form.CanManage = rules.CanManage(context.Connection, context.Transaction, form.Record, isNew: true, auth, data);
+        form.GenerateValues();
         if (form.Record.Id.Length == 0) form.Record.Id = CollectionIds.NewRecordId();
         form.ValidateAndFinish();
         CheckRelations(context, form.Record, form.Errors);
@@ -36,12 +47,19 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         return form.Record;
     }
 
-    public Record Update(WriteContext context, Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch)
+    /// <summary>
+    /// Updates a record. The update rule runs against the stored row with <c>@request.body</c> holding the
+    /// new values; a row it does not match is 404, as if it did not exist.
+    /// </summary>
+    public Record Update(WriteContext context, Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, RequestData? request = null)
     {
         var record = store.FindById(context.Connection, context.Transaction, collection, id) ?? throw ApiException.NotFound();
-        CheckIfMatch(record, ifMatch);
         var form = new RecordForm(record, isNew: false, auth, canManage: false);
         form.Load(body, clock.GetUtcNow());
+        var data = (request ?? new RequestData { Auth = auth.Record }) with { Body = form.SubmittedValues() };
+        if (!rules.Matches(context.Connection, context.Transaction, collection, collection.UpdateRule, id, auth, data)) throw ApiException.NotFound();
+        CheckIfMatch(record, ifMatch);
+        if (collection.IsAuth) form.CanManage = rules.CanManage(context.Connection, context.Transaction, record, isNew: false, auth, data);
         form.ValidateAndFinish();
         CheckRelations(context, form.Record, form.Errors);
         store.Update(context, form.Record, form.Changed, form.Increments);
@@ -49,9 +67,12 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         return form.Increments.Count > 0 ? store.FindById(context.Connection, context.Transaction, collection, id)! : form.Record;
     }
 
-    public bool Delete(WriteContext context, Collection collection, string id, string? ifMatch)
+    /// <summary>Deletes a record the delete rule matches (else 404), with its relation references.</summary>
+    public bool Delete(WriteContext context, Collection collection, string id, string? ifMatch, RequestAuth auth, RequestData? request = null)
     {
         var record = store.FindById(context.Connection, context.Transaction, collection, id) ?? throw ApiException.NotFound();
+        var data = request ?? new RequestData { Auth = auth.Record };
+        if (!rules.Matches(context.Connection, context.Transaction, collection, collection.DeleteRule, id, auth, data)) throw ApiException.NotFound();
         CheckIfMatch(record, ifMatch);
         DeleteWithReferences(context, record, depth: 0);
         return true;

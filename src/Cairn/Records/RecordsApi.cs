@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Rules;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -33,32 +34,40 @@ public static class RecordsApi
     internal static Collection FindCollection(CollectionRegistry registry, string idOrName, string message = "Missing collection context.") =>
         registry.Find(idOrName) ?? throw ApiException.NotFound(message);
 
-    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ListRule, auth);
-        var query = ListQuery.Parse(context.Request.Query, name => ListQuery.SortableField(c, name, auth));
-        var table = db.Dialect.Quote(c.Name);
+        var query = ListQuery.Parse(context.Request.Query);
+        var statement = RecordListStatement.Build(c, query, auth, RecordRules.Request(context, auth), rules, store);
         var (items, total) = await db.ReadAsync(connection =>
         {
-            using var select = connection.CreateCommand(
-                $"SELECT {store.SelectColumns(c)} FROM {table}{query.OrderBy(db.Dialect)} LIMIT @p0 OFFSET @p1",
-                query.PerPage, (long)(query.Page - 1) * query.PerPage);
+            using var select = connection.CreateCommand(statement.Select, query.PerPage, (long)(query.Page - 1) * query.PerPage);
+            RecordRules.Bind(select, statement.Bindings);
             var rows = store.Query(select, c);
-            var count = query.SkipTotal ? -1 : Convert.ToInt64(connection.Scalar($"SELECT COUNT(*) FROM {table}"));
+            var count = -1L;
+            if (!query.SkipTotal)
+            {
+                using var counter = connection.CreateCommand(statement.Count);
+                RecordRules.Bind(counter, statement.Bindings);
+                count = Convert.ToInt64(counter.ExecuteScalar());
+            }
             return (rows, count);
         }, context.RequestAborted);
 
         return RecordsResult.Page(query, items, total, auth);
     }
 
-    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ViewRule, auth);
-        var record = await db.ReadAsync(connection => store.FindById(connection, null, c, id), context.RequestAborted)
+        var request = RecordRules.Request(context, auth);
+        var record = await db.ReadAsync(connection =>
+                         store.FindById(connection, null, c, id) is { } found && rules.Matches(connection, null, c, c.ViewRule, id, auth, request) ? found : null,
+                         context.RequestAborted)
                      ?? throw ApiException.NotFound();
         if (context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
         {
@@ -75,7 +84,7 @@ public static class RecordsApi
         RequireWritable(c);
         RuleGuard.Require(c.CreateRule, auth);
         var body = await ReadBodyAsync(context);
-        var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted));
+        var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted, RecordRules.Request(context, auth)));
         return RecordsResult.One(record, auth);
     }
 
@@ -87,7 +96,7 @@ public static class RecordsApi
         RuleGuard.Require(c.UpdateRule, auth);
         var body = await ReadBodyAsync(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
-        var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted));
+        var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted, RecordRules.Request(context, auth)));
         return RecordsResult.One(record, auth);
     }
 
@@ -97,7 +106,7 @@ public static class RecordsApi
         var auth = RequestAuth.Of(context);
         RequireWritable(c);
         RuleGuard.Require(c.DeleteRule, auth);
-        await records.DeleteAsync(c, id, auth, context.Request.Headers.IfMatch.ToString(), context.RequestAborted);
+        await records.DeleteAsync(c, id, auth, context.Request.Headers.IfMatch.ToString(), context.RequestAborted, RecordRules.Request(context, auth));
         return Results.NoContent();
     }
 

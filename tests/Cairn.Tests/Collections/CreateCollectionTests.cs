@@ -212,9 +212,18 @@ public sealed class CreateCollectionTests
             Errors = new() { ["indexes.0"] = "validation_existing_index_name" },
         },
 
-        Invalid("Create_ListRuleExpression_Returns400NotSupported", """{"name":"posts","listRule":"id != ''"}""", "listRule", "validation_invalid_rule"),
-        Invalid("Create_DeleteRuleExpression_Returns400NotSupported", """{"name":"posts","deleteRule":"@request.auth.id != ''"}""", "deleteRule", "validation_invalid_rule"),
-        Invalid("Create_AuthRuleExpression_Returns400NotSupported", """{"name":"posts","type":"auth","authRule":"verified = true"}""", "authRule", "validation_invalid_rule"),
+        Create("Create_RuleExpressions_AreSavedWhenTheyCompile", """{"name":"posts","fields":[{"name":"title","type":"text"}],"listRule":"id != ''","viewRule":"title ~ 'x' && @request.auth.id != ''","deleteRule":"@request.auth.id != ''"}""") with
+        {
+            Values = new() { ["listRule"] = "id != ''", ["deleteRule"] = "@request.auth.id != ''" },
+        },
+        Create("Create_AuthRuleExpression_IsSaved", """{"name":"members","type":"auth","authRule":"verified = true","manageRule":"@request.auth.id = id"}""") with
+        {
+            Values = new() { ["authRule"] = "verified = true", ["manageRule"] = "@request.auth.id = id" },
+        },
+        Invalid("Create_RuleWithUnknownField_Returns400", """{"name":"posts","listRule":"nope = 1"}""", "listRule", "validation_invalid_rule"),
+        Invalid("Create_RuleWithSyntaxError_Returns400", """{"name":"posts","deleteRule":"id = "}""", "deleteRule", "validation_invalid_rule"),
+        Invalid("Create_RuleWithUnknownCollection_Returns400", """{"name":"posts","viewRule":"@collection.nope.id != ''"}""", "viewRule", "validation_invalid_rule"),
+        Invalid("Create_AuthRuleWithUnknownField_Returns400", """{"name":"posts","type":"auth","authRule":"nope = true"}""", "authRule", "validation_invalid_rule"),
         Invalid("Create_EmptyManageRule_Returns400", """{"name":"posts","type":"auth","manageRule":""}""", "manageRule", "validation_invalid_rule"),
         Invalid("Create_IdentityFieldWithoutUniqueIndex_Returns400", """{"name":"posts","type":"auth","fields":[{"name":"username","type":"text"}],"passwordAuth":{"identityFields":["email","username"]}}""", "passwordAuth.identityFields", "validation_missing_unique_constraint"),
         Invalid("Create_TokenDurationTooShort_Returns400", """{"name":"posts","type":"auth","authToken":{"duration":5}}""", "authToken.duration", "validation_out_of_range"),

@@ -233,7 +233,7 @@ public sealed class UpdateCollectionTests
                 Assert.Equal(2, list.Json!["totalItems"]!.GetValue<int>());
             },
         },
-        Patch("Update_RuleExpression_Returns400NotSupported", "/api/collections/posts", Obj("""{"viewRule":"title = 'x'"}""")) with
+        Patch("Update_RuleExpressionOnUnknownField_Returns400", "/api/collections/posts", Obj("""{"viewRule":"nope = 'x'"}""")) with
         {
             Status = 400, Errors = new() { ["viewRule"] = "validation_invalid_rule" },
         },

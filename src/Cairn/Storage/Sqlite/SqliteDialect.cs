@@ -37,6 +37,48 @@ internal sealed class SqliteDialect : SqlDialect
     public override string ArrayLength(string column) =>
         $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN json_array_length({column}) ELSE 0 END";
 
+    public override string JsonEach(string json) => $"json_each(CASE WHEN json_valid({json}) THEN {json} ELSE '[]' END)";
+
+    public override string JsonEachValue(string alias) => alias + ".value";
+
+    public override string JsonExtract(string json, string pathParameter) =>
+        $"(CASE WHEN json_valid({json}) THEN json_extract({json}, {pathParameter}) ELSE NULL END)";
+
+    public override string Same(string left, string right, bool equal) => $"{left} {(equal ? "IS" : "IS NOT")} {right}";
+
+    public override string Like(string value, string pattern, bool negate) => $"{value} {(negate ? "NOT LIKE" : "LIKE")} {pattern} ESCAPE '\\'";
+
+    public override string Concat(params string[] parts) => "(" + string.Join(" || ", parts) + ")";
+
+    // acos is clamped to [-1, 1]: rounding can push identical points just past 1, which would give NULL.
+    public override string GeoDistance(IReadOnlyList<string> p) =>
+        $"(6371 * acos(min(1.0, max(-1.0, cos(radians({p[1]})) * cos(radians({p[3]})) * cos(radians({p[2]}) - radians({p[0]})) + sin(radians({p[1]})) * sin(radians({p[3]}))))))";
+
+    public override string Strftime(IReadOnlyList<string> arguments) => $"COALESCE(strftime({string.Join(", ", arguments)}), '')";
+
+    public override string Cast(string value, ColumnKind kind) => kind switch
+    {
+        ColumnKind.Number or ColumnKind.Bool => $"CAST({value} AS NUMERIC)",
+        _ => $"CAST({value} AS TEXT)",
+    };
+
+    public override IReadOnlyList<string> QueryPlan(DbCommand query)
+    {
+        var text = query.CommandText;
+        query.CommandText = "EXPLAIN QUERY PLAN " + text;
+        try
+        {
+            using var reader = query.ExecuteReader();
+            var lines = new List<string>();
+            while (reader.Read()) lines.Add(reader.GetString(3));
+            return lines;
+        }
+        finally
+        {
+            query.CommandText = text;
+        }
+    }
+
     public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns)
     {
         columns = [];

@@ -1,0 +1,33 @@
+namespace Cairn.Query;
+
+/// <summary>
+/// Sort terms of a list (POCKETBASE_API.md 1.1): fields, single-valued relation and JSON paths, with
+/// their joins in the main FROM clause. A multi-valued path would repeat rows, so it is refused.
+/// </summary>
+public sealed class SortCompiler
+{
+    private readonly OperandResolver _resolver;
+    private readonly JoinScope _scope;
+
+    public SortCompiler(QueryContext context, QueryBindings bindings)
+    {
+        _resolver = new OperandResolver(context, bindings);
+        _scope = new JoinScope(bindings, allowMulti: false);
+    }
+
+    /// <summary>LEFT JOINs to put after the main table.</summary>
+    public string Joins => _scope.Sql;
+
+    /// <summary>Conditions the joins bring (a crossed collection's list rule for client sorts).</summary>
+    public IEnumerable<string> Guards => _scope.Guards.Concat(_resolver.RowGuards);
+
+    /// <summary>The SQL expression to order by; throws <see cref="QueryException"/> for anything but a known path.</summary>
+    public string Expression(string path)
+    {
+        // Parsed as an operand so that only a well-formed identifier is accepted, never any other text.
+        if (QueryCache.Shared.Parse(path + " = 1") is not ComparisonExpr { Left: IdentifierOperand identifier } || identifier.Name != path)
+            throw new QueryResolveException($"Invalid sort field \"{path}\".");
+        var operand = _resolver.Resolve(identifier, _scope);
+        return operand.Sql ?? throw new QueryResolveException($"Unknown sort field \"{path}\".");
+    }
+}

@@ -1,0 +1,40 @@
+namespace Cairn.Query;
+
+/// <summary>
+/// One side of a comparison after resolution: either SQL over columns, or a value known when the query
+/// is built (literal, macro, request value) that is bound when used. The flags pick the SQL form of
+/// POCKETBASE_API.md 2.3: <see cref="NoCoalesce"/> gives <c>a IS b</c>, a constant empty value the
+/// <c>a = '' OR a IS NULL</c> form, a constant non-empty value the direct form.
+/// </summary>
+internal sealed record SqlOperand
+{
+    /// <summary>The SQL expression; null for a constant.</summary>
+    public string? Sql { get; init; }
+
+    /// <summary>The value of a constant.</summary>
+    public object? Value { get; init; }
+
+    public bool IsConstant => Sql is null;
+
+    /// <summary>Goes through a multi-valued join (a multiple relation, a back-relation, <c>:each</c>, <c>@collection</c>).</summary>
+    public bool Multi { get; init; }
+
+    /// <summary>A JSON value, a <c>geoDistance</c> result or a <c>:changed</c> check: compared with <c>IS</c>, never coalesced.</summary>
+    public bool NoCoalesce { get; init; }
+
+    /// <summary>A <c>strftime</c> result: may be empty, so it never counts as known non-empty.</summary>
+    public bool MayBeEmpty { get; init; }
+
+    public bool IsEmptyConstant => IsConstant && Value is null or "";
+
+    public bool IsKnownNonEmpty => IsConstant && !IsEmptyConstant;
+
+    public static SqlOperand Constant(object? value) => new() { Value = value };
+
+    public static SqlOperand Null { get; } = new() { Value = null };
+
+    public static SqlOperand Column(string sql, bool multi = false, bool noCoalesce = false) => new() { Sql = sql, Multi = multi, NoCoalesce = noCoalesce };
+
+    /// <summary>The operand as SQL, binding a constant.</summary>
+    public string Emit(QueryBindings bindings) => Sql ?? bindings.Add(Value);
+}

@@ -1,0 +1,129 @@
+using System.Data.Common;
+using Cairn.Api;
+using Cairn.Auth;
+using Cairn.Collections;
+using Cairn.Query;
+using Cairn.Records;
+using Cairn.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Cairn.Rules;
+
+/// <summary>
+/// The one place collection rules are evaluated (POCKETBASE_API.md 2.5), for every door that lets data
+/// in or out: list and view, create, update and delete, batch, sign-in, and later expand and realtime.
+/// <c>null</c> is superusers only (403), <c>""</c> is everyone, an expression is compiled by
+/// <see cref="FilterCompiler"/> and run by the database against the row; superusers bypass every rule.
+/// </summary>
+public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeProvider clock)
+{
+    /// <summary>The alias of the tested row in every statement built here.</summary>
+    public const string RowAlias = "_m";
+
+    // The would-be record of a create. The leading underscore keeps it apart from user collections,
+    // so "@collection.<same collection>" still reads the real table.
+    private const string NewRowTable = "_cairn_new_record";
+
+    private SqlDialect Dialect => db.Dialect;
+
+    public QueryContext Context(Collection collection, RequestData request, string alias = RowAlias) =>
+        new(collection, alias, registry.Find, request, Dialect, clock);
+
+    /// <summary>
+    /// The SQL condition a rule adds to a statement over <paramref name="collection"/> (at <paramref name="alias"/>),
+    /// or null when it adds nothing (a superuser, or <c>""</c>). A <c>null</c> rule is 403 for everyone else.
+    /// </summary>
+    public string? Condition(Collection collection, string? rule, RequestAuth auth, RequestData request, QueryBindings bindings, string alias = RowAlias)
+    {
+        RuleGuard.Require(rule, auth);
+        if (auth.IsSuperuser || rule!.Trim().Length == 0) return null;
+        try
+        {
+            return FilterCompiler.Compile(rule, Context(collection, request, alias), bindings);
+        }
+        catch (QueryException e)
+        {
+            // Rules are compiled when a collection is saved, so this is a rule a later schema change broke: deny.
+            throw ApiException.BadRequest($"The collection rule cannot be evaluated: {e.Message}");
+        }
+    }
+
+    /// <summary>Whether the stored record <paramref name="id"/> satisfies <paramref name="rule"/>; false means 404 for view, update and delete.</summary>
+    public bool Matches(DbConnection connection, DbTransaction? transaction, Collection collection, string? rule, string id, RequestAuth auth, RequestData request)
+    {
+        var bindings = new QueryBindings();
+        var condition = Condition(collection, rule, auth, request, bindings);
+        if (condition is null) return true;
+        using var command = connection.CreateCommand(
+            $"SELECT 1 FROM {Dialect.Quote(collection.Name)} AS {RowAlias} WHERE {RowAlias}.{Dialect.Quote("id")} = @p0 AND {condition} LIMIT 1", id);
+        command.Transaction = transaction;
+        Bind(command, bindings);
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>
+    /// Whether a record that is not stored yet satisfies <paramref name="rule"/> (the create rule, and the
+    /// manage rule on create). The record is bound as a one-row CTE, each value cast to its column type
+    /// so that it compares as the stored row would; PocketBase 0.24+ works the same way, without a dry insert.
+    /// </summary>
+    public bool MatchesNew(DbConnection connection, DbTransaction? transaction, Collection collection, string? rule, Record record, RequestAuth auth, RequestData request)
+    {
+        var bindings = new QueryBindings();
+        var condition = Condition(collection, rule, auth, request, bindings);
+        if (condition is null) return true;
+        var columns = collection.Fields.Select(f =>
+            $"{Dialect.Cast(bindings.Add(NewRowValue(f, record)), FieldTypes.ColumnKind(f))} AS {Dialect.Quote(f.Name)}");
+        using var command = connection.CreateCommand(
+            $"WITH {NewRowTable} AS (SELECT {string.Join(", ", columns)}) SELECT 1 FROM {NewRowTable} AS {RowAlias} WHERE {condition}");
+        command.Transaction = transaction;
+        Bind(command, bindings);
+        return command.ExecuteScalar() is not null;
+    }
+
+    // Before autogeneration a missing id is a placeholder, and a new auth record is never verified yet (POCKETBASE_API.md 2.5).
+    private static object? NewRowValue(Field field, Record record)
+    {
+        if (field.Name == "id" && record.Id.Length == 0) return "__temp_id__";
+        if (record.Collection.IsAuth && field.Name == "verified") return 0L;
+        return RecordStore.ToDbValue(field, record[field.Name]);
+    }
+
+    /// <summary>Whether the caller may manage <paramref name="record"/> (auth collections): a superuser, or one the manage rule admits.</summary>
+    public bool CanManage(DbConnection connection, DbTransaction? transaction, Record record, bool isNew, RequestAuth auth, RequestData request)
+    {
+        if (auth.IsSuperuser) return true;
+        if (!record.Collection.IsAuth || ManageRule(record.Collection) is not { } rule || rule.Trim().Length == 0) return false;
+        return isNew
+            ? MatchesNew(connection, transaction, record.Collection, rule, record, auth, request)
+            : Matches(connection, transaction, record.Collection, rule, record.Id, auth, request);
+    }
+
+    public static string? ManageRule(Collection collection) => collection.AuthOptions["manageRule"]?.GetValue<string>();
+
+    public static string? AuthRule(Collection collection) => collection.AuthOptions["authRule"]?.GetValue<string>();
+
+    public static void Bind(DbCommand command, QueryBindings bindings)
+    {
+        foreach (var (name, value) in bindings.Parameters) command.AddParameter(name, value);
+    }
+
+    /// <summary>
+    /// The <c>@request.*</c> data of an HTTP request. <paramref name="body"/> is filled by the record service
+    /// once modifiers are resolved; headers are keyed in snake_case and only their first value is kept.
+    /// </summary>
+    public static RequestData Request(HttpContext http, RequestAuth auth, string context = RequestData.DefaultContext) => new()
+    {
+        Auth = auth.Record,
+        Method = http.Request.Method,
+        Context = context,
+        Query = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.FirstOrDefault() ?? ""),
+        Headers = Headers(http.Request.Headers.Select(h => (h.Key, h.Value.FirstOrDefault() ?? ""))),
+    };
+
+    public static Dictionary<string, string> Headers(IEnumerable<(string Name, string Value)> headers)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in headers) result.TryAdd(RequestData.HeaderKey(name), value);
+        return result;
+    }
+}
