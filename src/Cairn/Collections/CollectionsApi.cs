@@ -44,11 +44,10 @@ public static class CollectionsApi
         return app;
     }
 
-    private static IResult List(HttpContext context, CollectionRegistry registry)
+    private static IResult List(HttpContext context, CollectionRegistry registry, TimeProvider clock)
     {
         var query = ListQuery.Parse(context.Request.Query, name => SortableKeys.FirstOrDefault(k => k == name));
-        if (query.Filter is not null) throw ApiException.BadRequest("Invalid filter parameter: collections cannot be filtered yet.");
-        IEnumerable<JsonObject> all = registry.All.Select(c => c.ToJson());
+        IEnumerable<JsonObject> all = CollectionFilter.Apply(registry.All, query.Filter, RequestAuth.Of(context), clock).Select(c => c.ToJson());
         if (query.Sort.Count == 0) all = all.OrderBy(c => c["created"]!.GetValue<string>(), StringComparer.Ordinal);
         foreach (var (column, descending) in query.Sort.Reverse())
         {

@@ -25,6 +25,12 @@ public sealed class Record(Collection collection)
 
     public string ETag => $"\"{Id}-{Version}\"";
 
+    /// <summary>
+    /// Set for one response when the caller satisfies the collection's manage rule for this auth record,
+    /// which lets it see the record's email (POCKETBASE_API.md 0.3). Never stored.
+    /// </summary>
+    public bool CallerManages { get; set; }
+
     public object? this[string field]
     {
         get => _values.GetValueOrDefault(field);

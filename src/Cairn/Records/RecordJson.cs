@@ -67,9 +67,9 @@ public static class RecordJson
         if (collection.IsAuth && field.Name is "password" or "tokenKey") return false;
         if (field.Type == FieldTypes.Password) return false;
         if (field.Hidden && !auth.IsSuperuser) return false;
-        // email shows to the owner, superusers and when emailVisibility is on (manageRule arrives with rule expressions).
+        // email shows to the owner, superusers, managers (manageRule) and when emailVisibility is on.
         if (collection.IsAuth && field.Name == "email")
-            return auth.IsSuperuser || record.GetBool("emailVisibility")
+            return auth.IsSuperuser || record.GetBool("emailVisibility") || record.CallerManages
                    || (auth.Record is { } me && me.Collection.Id == collection.Id && me.Id == record.Id);
         return true;
     }

@@ -44,6 +44,7 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         CheckRelations(context, form.Record, form.Errors);
         if (collection.IsAuth) CheckAuthIdUnique(context, form.Record);
         store.Insert(context, form.Record);
+        form.Record.CallerManages = form.CanManage;
         return form.Record;
     }
 
@@ -64,7 +65,9 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         CheckRelations(context, form.Record, form.Errors);
         store.Update(context, form.Record, form.Changed, form.Increments);
         // Re-read after increments so the response shows the value the database computed.
-        return form.Increments.Count > 0 ? store.FindById(context.Connection, context.Transaction, collection, id)! : form.Record;
+        var saved = form.Increments.Count > 0 ? store.FindById(context.Connection, context.Transaction, collection, id)! : form.Record;
+        saved.CallerManages = form.CanManage;
+        return saved;
     }
 
     /// <summary>Deletes a record the delete rule matches (else 404), with its relation references.</summary>

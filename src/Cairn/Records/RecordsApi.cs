@@ -40,12 +40,14 @@ public static class RecordsApi
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ListRule, auth);
         var query = ListQuery.Parse(context.Request.Query);
-        var statement = RecordListStatement.Build(c, query, auth, RecordRules.Request(context, auth), rules, store);
+        var request = RecordRules.Request(context, auth);
+        var statement = RecordListStatement.Build(c, query, auth, request, rules, store);
         var (items, total) = await db.ReadAsync(connection =>
         {
             using var select = connection.CreateCommand(statement.Select, query.PerPage, (long)(query.Page - 1) * query.PerPage);
             RecordRules.Bind(select, statement.Bindings);
             var rows = store.Query(select, c);
+            rules.MarkManaged(connection, rows, auth, request);
             var count = -1L;
             if (!query.SkipTotal)
             {
@@ -65,9 +67,7 @@ public static class RecordsApi
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ViewRule, auth);
         var request = RecordRules.Request(context, auth);
-        var record = await db.ReadAsync(connection =>
-                         store.FindById(connection, null, c, id) is { } found && rules.Matches(connection, null, c, c.ViewRule, id, auth, request) ? found : null,
-                         context.RequestAborted)
+        var record = await db.ReadAsync(connection => Visible(connection, c, id, auth, request, store, rules), context.RequestAborted)
                      ?? throw ApiException.NotFound();
         if (context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
         {
@@ -75,6 +75,14 @@ public static class RecordsApi
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         return RecordsResult.One(record, auth);
+    }
+
+    // A record the view rule does not match is reported as missing (404), never as forbidden.
+    private static Record? Visible(System.Data.Common.DbConnection connection, Collection c, string id, RequestAuth auth, Query.RequestData request, RecordStore store, RecordRules rules)
+    {
+        if (store.FindById(connection, null, c, id) is not { } found || !rules.Matches(connection, null, c, c.ViewRule, id, auth, request)) return null;
+        rules.MarkManaged(connection, [found], auth, request);
+        return found;
     }
 
     private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records)

@@ -98,6 +98,27 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeP
             : Matches(connection, transaction, record.Collection, rule, record.Id, auth, request);
     }
 
+    /// <summary>
+    /// Marks the auth records the caller manages (<see cref="Record.CallerManages"/>), with one query for the
+    /// whole page, so their emails are shown to it.
+    /// </summary>
+    public void MarkManaged(DbConnection connection, IReadOnlyList<Record> records, RequestAuth auth, RequestData request)
+    {
+        if (records.Count == 0 || auth.IsSuperuser || auth.IsGuest) return;
+        var collection = records[0].Collection;
+        if (!collection.IsAuth || ManageRule(collection) is not { } rule || rule.Trim().Length == 0) return;
+        var bindings = new QueryBindings();
+        var condition = Condition(collection, rule, auth, request, bindings)!;
+        var ids = string.Join(", ", records.Select(r => bindings.Add(r.Id)));
+        using var command = connection.CreateCommand(
+            $"SELECT {RowAlias}.{Dialect.Quote("id")} FROM {Dialect.Quote(collection.Name)} AS {RowAlias} WHERE {RowAlias}.{Dialect.Quote("id")} IN ({ids}) AND {condition}");
+        Bind(command, bindings);
+        var managed = new HashSet<string>();
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) managed.Add(reader.GetString(0));
+        foreach (var record in records) record.CallerManages = managed.Contains(record.Id);
+    }
+
     public static string? ManageRule(Collection collection) => collection.AuthOptions["manageRule"]?.GetValue<string>();
 
     public static string? AuthRule(Collection collection) => collection.AuthOptions["authRule"]?.GetValue<string>();

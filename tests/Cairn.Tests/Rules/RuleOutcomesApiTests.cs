@@ -126,4 +126,40 @@ public sealed class RuleOutcomesApiTests
         var list = await server.SendAsync(HttpMethod.Get, "/api/collections/items/records");
         Assert.Equal(0, list.Json!["totalItems"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task ManageRule_ManagerSeesTheEmail_OthersDoNot()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateCollectionAsync(TestCollections.Json("""
+            {"name":"users","type":"auth","listRule":"","viewRule":"","manageRule":"@request.auth.name = 'boss'","fields":[{"name":"name","type":"text"}]}
+            """));
+        await server.CreateRecordAsync("users", """{"email":"boss@example.com","name":"boss","password":"password123","passwordConfirm":"password123"}""");
+        var hidden = await server.CreateRecordAsync("users", """{"email":"hidden@example.com","password":"password123","passwordConfirm":"password123"}""");
+        await server.CreateRecordAsync("users", """{"email":"peer@example.com","password":"password123","passwordConfirm":"password123"}""");
+        var boss = (await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password", TestCollections.Json("""{"identity":"boss@example.com","password":"password123"}"""))).Json!.Str("token");
+        var peer = (await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password", TestCollections.Json("""{"identity":"peer@example.com","password":"password123"}"""))).Json!.Str("token");
+
+        var asBoss = await server.SendAsync(HttpMethod.Get, "/api/collections/users/records/" + hidden.Str("id"), token: boss);
+        Assert.Equal("hidden@example.com", asBoss.Json!["email"]?.GetValue<string>());
+        var listAsBoss = await server.SendAsync(HttpMethod.Get, "/api/collections/users/records", token: boss);
+        Assert.All(listAsBoss.Json!["items"]!.AsArray(), i => Assert.NotNull(i!["email"]));
+        var asPeer = await server.SendAsync(HttpMethod.Get, "/api/collections/users/records/" + hidden.Str("id"), token: peer);
+        Assert.Null(asPeer.Json!["email"]);
+    }
+
+    [Fact]
+    public async Task ClientFilter_CrossingALockedCollection_Is400_ButNotForSuperusers()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateCollectionAsync(TestCollections.Json("""{"name":"vault","fields":[{"name":"name","type":"text"}]}"""));
+        var vaultId = (await server.AsSuperuser(HttpMethod.Get, "/api/collections/vault")).Json!.Str("id");
+        await server.CreatePublicAsync("things", $$"""[{"name":"owner","type":"relation","collectionId":"{{vaultId}}"}]""");
+        var url = "/api/collections/things/records?filter=" + Uri.EscapeDataString("owner.name = 'x'");
+        (await server.SendAsync(HttpMethod.Get, url)).AssertError(400);
+        (await server.AsSuperuser(HttpMethod.Get, url)).Status.ShouldBe(200);
+        (await server.SendAsync(HttpMethod.Get, "/api/collections/things/records?sort=owner.name")).AssertError(400);
+        // A rule may cross it: rules are not client filters.
+        (await server.SendAsync(HttpMethod.Get, "/api/collections/things/records?filter=" + Uri.EscapeDataString("owner = ''"))).Status.ShouldBe(200);
+    }
 }
