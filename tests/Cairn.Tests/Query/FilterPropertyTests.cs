@@ -27,10 +27,11 @@ public sealed class FilterPropertyTests
         public override string ToString() => $"{Data}\nexpressions:\n  {string.Join("\n  ", Expressions)}";
     }
 
-    private sealed record DataSet(bool NotesMultiple, string[][] People, string[][] Items, string[][] Notes)
+    /// <summary>The schema varies too: owner single or multiple, notes.item single, uniquely indexed (a single-valued back-relation) or multiple.</summary>
+    private sealed record DataSet(bool NotesMultiple, bool NotesUnique, bool OwnerMultiple, int AuthPerson, string[][] People, string[][] Items, string[][] Notes)
     {
         public override string ToString() =>
-            $"notes.item multiple: {NotesMultiple}\npeople: {Dump(People)}\nitems: {Dump(Items)}\nnotes: {Dump(Notes)}";
+            $"notes.item multiple: {NotesMultiple}, unique: {NotesUnique}; owner multiple: {OwnerMultiple}; auth: {AuthPerson}\npeople: {Dump(People)}\nitems: {Dump(Items)}\nnotes: {Dump(Notes)}";
 
         private static string Dump(string[][] rows) => string.Join(" | ", rows.Select(r => string.Join(",", r)));
     }
@@ -49,28 +50,34 @@ public sealed class FilterPropertyTests
 
     private static Gen<DataSet> DataSetGen =>
         from notesMultiple in Gen.Elements(true, false)
+        from notesUnique in Gen.Elements(true, false)
+        from ownerMultiple in Gen.Elements(true, false)
+        from authPerson in Gen.Choose(-1, PeopleIds.Length - 1)
         from people in All(PeopleIds.Select(id =>
             from name in Pick(Texts) from age in Pick("0", "1", "2", "-1", "1.5") select new[] { id, name, age }))
         from itemCount in Gen.Choose(1, 5)
         from items in All(Enumerable.Range(0, itemCount).Select(i =>
             from t1 in Pick(Texts) from t2 in Pick(Texts) from n in Pick("0", "1", "2", "-1", "1.5")
             from b in Pick("true", "false") from tags in Subset(["a", "b", "c"])
-            from owner in Pick(["", .. PeopleIds]) from friends in Subset(PeopleIds)
-            select new[] { $"i{i:D14}", t1, t2, n, b, tags, owner, friends }))
+            from owner in Pick(["", .. PeopleIds]) from owners in Subset(PeopleIds) from friends in Subset(PeopleIds)
+            select new[] { $"i{i:D14}", t1, t2, n, b, tags, ownerMultiple ? owners : owner, friends }))
         from noteCount in Gen.Choose(0, 5)
         from notes in All(Enumerable.Range(0, noteCount).Select(i =>
             from item in Pick(Enumerable.Range(0, itemCount).Select(k => $"i{k:D14}").ToArray())
             from other in Pick(Enumerable.Range(0, itemCount).Select(k => $"i{k:D14}").ToArray())
             from body in Pick(Texts)
             select new[] { $"n{i:D14}", item, other, body }))
-        select new DataSet(notesMultiple, people.ToArray(), items.ToArray(), notes.ToArray());
+        select new DataSet(notesMultiple, notesUnique && !notesMultiple, ownerMultiple, authPerson, people.ToArray(), items.ToArray(),
+            // A unique index on notes.item allows one note per item.
+            notesUnique && !notesMultiple ? notes.DistinctBy(n => n[1]).ToArray() : notes.ToArray());
 
     private static readonly string[] TextOperands =
         ["t1", "t2", "owner", "owner.id", "owner.name", "friends.name", "friends.id", "friends:each", "notes_via_item.body", "tags:each", "t1:lower",
-         "owner.name:lower", "@collection.people.name", "@collection.people:p.name", "@request.query.q", "@request.method"];
-    private static readonly string[] TextValues = ["''", "'a'", "'b'", "'A'", "'a%'", "'%'", "'_'", "'x_y'", "null", "t1", "t2", "owner.name", "'ab'", "\"b a\""];
+         "owner.name:lower", "@collection.people.name", "@collection.people:p.name", "@request.query.q", "@request.method",
+         "@request.auth.id", "@request.auth.name", "@request.query.q:lower", "@request.auth.collectionName"];
+    private static readonly string[] TextValues = ["''", "'a'", "'b'", "'A'", "'a%'", "'%'", "'_'", "'x_y'", "null", "t1", "t2", "owner.name", "'ab'", "\"b a\"", "@request.auth.id"];
     private static readonly string[] NumberOperands =
-        ["n", "owner.age", "friends.age", "tags:length", "friends:length", "owner:length", "@collection.people.age", "notes_via_item.item:length"];
+        ["n", "owner.age", "friends.age", "tags:length", "friends:length", "owner:length", "@collection.people.age", "notes_via_item.item:length", "@request.auth.age"];
     private static readonly string[] NumberValues = ["0", "1", "2", "-1", "1.5", "null", "n", "owner.age", "''"];
     private static readonly string[] Signs = ["=", "!=", ">", ">=", "<", "<=", "~", "!~", "?=", "?!=", "?>", "?>=", "?<", "?<=", "?~", "?!~"];
 
@@ -114,7 +121,7 @@ public sealed class FilterPropertyTests
 
     private static int Agree(Case c, ulong seed)
     {
-        var (people, items, notes) = Schema(c.Data.NotesMultiple);
+        var (people, items, notes) = Schema(c.Data);
         var all = new[] { people, items, notes };
         Collection? Find(string idOrName) => all.FirstOrDefault(x => x.Id == idOrName || x.Name == idOrName);
         var dialect = SqliteDialect.Instance;
@@ -125,7 +132,11 @@ public sealed class FilterPropertyTests
             [items.Id] = c.Data.Items.Select(i => Make(items, ("id", i[0]), ("t1", i[1]), ("t2", i[2]), ("n", i[3]), ("b", i[4]), ("tags", i[5]), ("owner", i[6]), ("friends", i[7]))).ToList(),
             [notes.Id] = c.Data.Notes.Select(n => Make(notes, ("id", n[0]), ("item", c.Data.NotesMultiple ? $"[\"{n[1]}\",\"{n[2]}\"]" : n[1]), ("body", n[3]))).ToList(),
         };
-        var request = new RequestData { Query = new Dictionary<string, string> { ["q"] = "a" } };
+        var request = new RequestData
+        {
+            Query = new Dictionary<string, string> { ["q"] = "A" },
+            Auth = c.Data.AuthPerson < 0 ? null : records[people.Id][c.Data.AuthPerson],
+        };
         var clock = TimeProvider.System;
 
         using var connection = new SqliteConnection("Data Source=:memory:");
@@ -163,7 +174,7 @@ public sealed class FilterPropertyTests
         return compared;
     }
 
-    private static (Collection People, Collection Items, Collection Notes) Schema(bool notesMultiple)
+    private static (Collection People, Collection Items, Collection Notes) Schema(DataSet data)
     {
         var people = new Collection { Id = "pbc_people", Name = "people" };
         people.Fields.AddRange([CollectionScaffolds.IdField(), Field("name", FieldTypes.Text), Field("age", FieldTypes.Number)]);
@@ -171,15 +182,16 @@ public sealed class FilterPropertyTests
         items.Fields.AddRange([
             CollectionScaffolds.IdField(), Field("t1", FieldTypes.Text), Field("t2", FieldTypes.Text), Field("n", FieldTypes.Number), Field("b", FieldTypes.Bool),
             Field("tags", FieldTypes.Select, new JsonObject { ["maxSelect"] = 3, ["values"] = new JsonArray("a", "b", "c") }),
-            Field("owner", FieldTypes.Relation, new JsonObject { ["collectionId"] = people.Id, ["maxSelect"] = 1 }),
+            Field("owner", FieldTypes.Relation, new JsonObject { ["collectionId"] = people.Id, ["maxSelect"] = data.OwnerMultiple ? 3 : 1 }),
             Field("friends", FieldTypes.Relation, new JsonObject { ["collectionId"] = people.Id, ["maxSelect"] = 3 }),
         ]);
         var notes = new Collection { Id = "pbc_notes", Name = "notes" };
         notes.Fields.AddRange([
             CollectionScaffolds.IdField(),
-            Field("item", FieldTypes.Relation, new JsonObject { ["collectionId"] = items.Id, ["maxSelect"] = notesMultiple ? 2 : 1 }),
+            Field("item", FieldTypes.Relation, new JsonObject { ["collectionId"] = items.Id, ["maxSelect"] = data.NotesMultiple ? 2 : 1 }),
             Field("body", FieldTypes.Text),
         ]);
+        if (data.NotesUnique) notes.Indexes.Add("CREATE UNIQUE INDEX idx_notes_item ON notes (item)");
         return (people, items, notes);
     }
 
