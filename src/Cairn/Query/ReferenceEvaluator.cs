@@ -15,7 +15,9 @@ namespace Cairn.Query;
 /// joined terms, "any" for <c>?</c> operators and "all" for plain ones over multi-valued paths, and an
 /// empty set read as one NULL. It is written apart from <see cref="FilterCompiler"/> so that the property
 /// test can use it as an oracle, and it serves filters over data that is not in a table (the collections
-/// list). <c>geoDistance</c>, <c>strftime</c> and JSON paths are left to SQL and refused here.
+/// list). <c>geoDistance</c>, <c>strftime</c>, JSON paths and paths below <c>@request.auth.*</c> are left
+/// to SQL and refused here. One file of about 400 lines on purpose: it mirrors the resolver and the
+/// operator forms side by side, so a difference between the two is easy to spot.
 /// </summary>
 public sealed class ReferenceEvaluator(Func<string, Collection?> findCollection, Func<Collection, IReadOnlyList<Record>> rows, RequestData request, TimeProvider clock)
 {
