@@ -4,6 +4,7 @@ using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Observability;
 using Cairn.Records;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication;
@@ -66,6 +67,8 @@ public static class CairnApp
         services.AddSingleton<CollectionStore>();
         services.AddSingleton<RecordStore>();
         services.AddSingleton<RecordService>();
+        services.AddSingleton<IRecordVisibility, ViewRuleVisibility>();
+        services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>()));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Collections;
+using Cairn.Records.Expand;
 
 namespace Cairn.Records;
 
@@ -24,6 +25,12 @@ public sealed class Record(Collection collection)
     public long Version { get; set; }
 
     public string ETag => $"\"{Id}-{Version}\"";
+
+    /// <summary>
+    /// Related records loaded by <c>?expand=</c>, by relation name; null when no expansion ran for this
+    /// record (the output then has no <c>expand</c> key), empty when one ran and found nothing.
+    /// </summary>
+    public Dictionary<string, ExpandedRelation>? Expand { get; set; }
 
     public object? this[string field]
     {

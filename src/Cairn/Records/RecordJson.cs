@@ -20,6 +20,16 @@ public static class RecordJson
             if (!IsVisible(record, field, auth)) continue;
             json[field.Name] = FieldValues.ToNode(record[field.Name]);
         }
+        // Expanded records go through this same method, so hidden fields and email visibility apply to them too.
+        if (record.Expand is { } expand)
+        {
+            var expanded = new JsonObject();
+            foreach (var (name, relation) in expand)
+                expanded[name] = relation.Single
+                    ? ToJson(relation.Records[0], auth)
+                    : new JsonArray(relation.Records.Select(r => (JsonNode)ToJson(r, auth)).ToArray());
+            json["expand"] = expanded;
+        }
         return json;
     }
 

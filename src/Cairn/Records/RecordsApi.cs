@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,7 @@ namespace Cairn.Records;
 
 /// <summary>
 /// <code>
-/// GET    /api/collections/{collection}/records        list (page, perPage, sort, skipTotal, fields)
+/// GET    /api/collections/{collection}/records        list (page, perPage, sort, skipTotal, expand, fields)
 /// GET    /api/collections/{collection}/records/{id}   view (ETag, If-None-Match → 304)
 /// POST   /api/collections/{collection}/records        create → 200
 /// PATCH  /api/collections/{collection}/records/{id}   update (If-Match → 412 when stale)
@@ -33,7 +34,7 @@ public static class RecordsApi
     internal static Collection FindCollection(CollectionRegistry registry, string idOrName, string message = "Missing collection context.") =>
         registry.Find(idOrName) ?? throw ApiException.NotFound(message);
 
-    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordExpander expander)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -47,6 +48,7 @@ public static class RecordsApi
                 query.PerPage, (long)(query.Page - 1) * query.PerPage);
             var rows = store.Query(select, c);
             var count = query.SkipTotal ? -1 : Convert.ToInt64(connection.Scalar($"SELECT COUNT(*) FROM {table}"));
+            expander.Expand(connection, null, rows, context.Request.Query["expand"], auth);
             return (rows, count);
         }, context.RequestAborted);
 
@@ -61,22 +63,25 @@ public static class RecordsApi
         return new PickedJson(list);
     }
 
-    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store)
+    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordExpander expander)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ViewRule, auth);
         var record = await db.ReadAsync(connection => store.FindById(connection, null, c, id), context.RequestAborted)
                      ?? throw ApiException.NotFound();
-        if (context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
+        // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304.
+        var expand = context.Request.Query["expand"].ToString();
+        if (expand.Length == 0 && context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
         {
             context.Response.Headers.ETag = record.ETag;
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
+        await expander.ExpandAsync(db, [record], expand, auth, context.RequestAborted);
         return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
     }
 
-    private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records)
+    private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
     {
         var c = FindCollection(registry, collection, "Missing or invalid collection context.");
         var auth = RequestAuth.Of(context);
@@ -84,10 +89,11 @@ public static class RecordsApi
         RuleGuard.Require(c.CreateRule, auth);
         var body = await ReadBodyAsync(context);
         var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted));
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
         return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
     }
 
-    private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
+    private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
     {
         var c = FindCollection(registry, collection, "Missing or invalid collection context.");
         var auth = RequestAuth.Of(context);
@@ -96,6 +102,7 @@ public static class RecordsApi
         var body = await ReadBodyAsync(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted));
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
         return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
     }
 

@@ -26,6 +26,12 @@ public abstract class SqlDialect
     /// <summary>A condition true when the JSON array column holds the bound value.</summary>
     public abstract string ArrayContains(string column, string parameter);
 
+    /// <summary>
+    /// A FROM item with one row per item of a JSON array column, the item's text in <c>{alias}.value</c>
+    /// (a multiple relation walked backwards by expand).
+    /// </summary>
+    public abstract string ArrayElements(string column, string alias);
+
     /// <summary>The number of items of a JSON array column.</summary>
     public abstract string ArrayLength(string column);
 

@@ -34,6 +34,9 @@ internal sealed class SqliteDialect : SqlDialect
     public override string ArrayContains(string column, string parameter) =>
         $"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) WHERE json_each.value = {parameter})";
 
+    public override string ArrayElements(string column, string alias) =>
+        $"json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) AS {Quote(alias)}";
+
     public override string ArrayLength(string column) =>
         $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN json_array_length({column}) ELSE 0 END";
 
