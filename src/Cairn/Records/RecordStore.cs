@@ -123,6 +123,9 @@ public sealed class RecordStore(SqlDialect dialect)
                 return ParseList(raw as string);
             case ColumnKind.Json:
             case ColumnKind.GeoPoint:
+                // Stored json is always text; a number comes from a view's expression column (MAX(n), n + 1).
+                if (raw is long integer) return JsonValue.Create(integer);
+                if (raw is double real) return JsonValue.Create(real);
                 if (raw is not string json) return raw is null ? FieldValues.Zero(field) : JsonValue.Create(raw.ToString());
                 try { return JsonNode.Parse(json); }
                 catch (JsonException) { return JsonValue.Create(json); }

@@ -70,15 +70,17 @@ public static class RecordsApi
         RuleGuard.Require(c.ViewRule, auth);
         var record = await db.ReadAsync(connection => store.FindById(connection, null, c, id), context.RequestAborted)
                      ?? throw ApiException.NotFound();
-        // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304.
+        // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304,
+        // and a view row has no version of its own (its sources change under it), so it gets no ETag.
         var expand = context.Request.Query["expand"].ToString();
-        if (expand.Length == 0 && context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
+        var etag = c.IsView ? null : record.ETag;
+        if (etag is not null && expand.Length == 0 && context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(etag))
         {
-            context.Response.Headers.ETag = record.ETag;
+            context.Response.Headers.ETag = etag;
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         await expander.ExpandAsync(db, [record], expand, auth, context.RequestAborted);
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return new PickedJson(RecordJson.ToJson(record, auth), etag: etag);
     }
 
     private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)

@@ -35,6 +35,12 @@ public abstract class SqlDialect
     /// <summary>The number of items of a JSON array column.</summary>
     public abstract string ArrayLength(string column);
 
+    /// <summary>
+    /// Starts a transaction for reads only, that never takes the write lock (a superuser's view query
+    /// dry-run on a pooled read connection); the caller rolls it back.
+    /// </summary>
+    public abstract DbTransaction BeginReadOnlyTransaction(DbConnection connection);
+
     /// <summary>True when the error is a unique-constraint violation; <paramref name="columns"/> names the columns when known.</summary>
     public abstract bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns);
 }

@@ -40,6 +40,11 @@ internal sealed class SqliteDialect : SqlDialect
     public override string ArrayLength(string column) =>
         $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN json_array_length({column}) ELSE 0 END";
 
+    // Microsoft.Data.Sqlite begins IMMEDIATE transactions by default, which would queue behind the writer;
+    // a deferred one only reads.
+    public override DbTransaction BeginReadOnlyTransaction(DbConnection connection) =>
+        ((SqliteConnection)connection).BeginTransaction(deferred: true);
+
     public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns)
     {
         columns = [];
