@@ -5,7 +5,7 @@ namespace Cairn.Records.Expand;
 /// author → {team, org} and tags, so a relation shared by several paths is fetched once.
 /// Segments past <see cref="MaxDepth"/> are dropped (POCKETBASE_API.md 0.3: at most 6 levels).
 /// </summary>
-public sealed class ExpandTree
+internal sealed class ExpandTree
 {
     public const int MaxDepth = 6;
 

@@ -12,7 +12,7 @@ namespace Cairn.Records.Expand;
 /// <c>expand=author</c> costs one extra query, not 1000. Expanded records are filtered by their own
 /// collection's view rule through <see cref="IRecordVisibility"/>; anything that cannot be expanded is left out.
 /// </summary>
-public sealed class RecordExpander(CollectionRegistry registry, RecordStore store, IRecordVisibility visibility)
+internal sealed class RecordExpander(CollectionRegistry registry, RecordStore store, IRecordVisibility visibility)
 {
     /// <summary>Back-related records kept per parent record.</summary>
     public const int BackRelationLimit = 1000;
