@@ -71,7 +71,8 @@ public static class CairnApp
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
-            options.LogsMaxDays, s.GetRequiredService<TimeProvider>()));
+            options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
+            options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
         services.AddHostedService(s => s.GetRequiredService<LogStore>());
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });

@@ -22,6 +22,9 @@ public sealed record CairnOptions
     /// <summary>Days request logs are kept in <c>auxiliary.db</c>; 0 stores none.</summary>
     public int LogsMaxDays { get; init; } = 5;
 
+    /// <summary>Print one JSON line per request on standard output (they are stored in the logs database either way).</summary>
+    public bool RequestLogToConsole { get; init; } = true;
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 

@@ -35,7 +35,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
-        var options = new CairnOptions { DataDir = dataDir, Http = "127.0.0.1:0", SynchronousFull = false };
+        var options = new CairnOptions { DataDir = dataDir, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false };
         options = configure?.Invoke(options) ?? options;
         var app = await CairnApp.BuildAsync(options, b =>
         {

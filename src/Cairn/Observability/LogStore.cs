@@ -11,6 +11,7 @@ namespace Cairn.Observability;
 /// Request logs live in their own database file (<c>auxiliary.db</c>) so that their churn never
 /// contends with application writes. Entries queue in memory and are written in batches by a
 /// background loop; if the queue is full, new entries are dropped rather than slowing requests.
+/// The same loop prints each entry as one JSON line to standard output (see <see cref="RequestLogConsole"/>).
 /// </summary>
 public sealed class LogStore : BackgroundService
 {
@@ -27,9 +28,12 @@ public sealed class LogStore : BackgroundService
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
 
     /// <param name="maxDays">Days a log entry is kept (PocketBase's <c>logs.maxDays</c>, default 5); 0 turns request logs off.</param>
-    public LogStore(SqliteDatabase database, int maxDays, TimeProvider clock)
+    private readonly RequestLogConsole? _console;
+
+    public LogStore(SqliteDatabase database, int maxDays, TimeProvider clock, RequestLogConsole? console = null)
     {
         Database = database;
+        _console = console;
         _retention = TimeSpan.FromDays(maxDays);
         _clock = clock;
     }
@@ -38,7 +42,7 @@ public sealed class LogStore : BackgroundService
 
     public void Add(LogEntry entry)
     {
-        if (_retention > TimeSpan.Zero) _queue.Writer.TryWrite(entry);
+        if (_retention > TimeSpan.Zero || _console is not null) _queue.Writer.TryWrite(entry);
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default) =>
@@ -69,17 +73,21 @@ public sealed class LogStore : BackgroundService
         var batch = new List<LogEntry>();
         while (batch.Count < 1000 && reader.TryRead(out var entry)) batch.Add(entry);
         if (batch.Count == 0) return;
+        var data = batch.Select(e => e.Data.ToJsonString(CairnJson.Options)).ToArray();
+        _console?.Write(batch, data);
+        if (_retention <= TimeSpan.Zero) return;
         await Database.WriteAsync(context =>
         {
             // One statement for the batch: SQLite parses the INSERT once, not once per entry.
             using var insert = context.Command("""INSERT INTO "_logs" ("id", "level", "message", "data", "created") VALUES (@p0, @p1, @p2, @p3, @p4)""",
                 "", 0, "", "", "");
-            foreach (var entry in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
+                var entry = batch[i];
                 insert.Parameters[0].Value = NewLogId(entry.Created);
                 insert.Parameters[1].Value = entry.Level;
                 insert.Parameters[2].Value = entry.Message;
-                insert.Parameters[3].Value = entry.Data.ToJsonString(CairnJson.Options);
+                insert.Parameters[3].Value = data[i];
                 insert.Parameters[4].Value = CairnJson.FormatDate(entry.Created);
                 insert.ExecuteNonQuery();
             }

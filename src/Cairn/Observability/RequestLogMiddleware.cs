@@ -3,12 +3,14 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Cairn.Observability;
 
-/// <summary>One structured log line per request, and the same facts stored in the logs database.</summary>
-internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<RequestLogMiddleware> logger, LogStore logs, TimeProvider clock)
+/// <summary>
+/// One structured log entry per request: queued here, then stored in the logs database and printed as
+/// a JSON line by <see cref="LogStore"/>'s background loop, so the request itself only pays for a queue write.
+/// </summary>
+internal sealed class RequestLogMiddleware(RequestDelegate next, LogStore logs, TimeProvider clock)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -22,8 +24,6 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var status = context.Response.StatusCode;
             var request = context.Request;
-            // The query string is left out of the log line: it can carry file tokens.
-            LogRequest(logger, request.Method, request.Path.Value ?? "", status, Math.Round(elapsed, 3), CorrelationId.Of(context));
             var auth = RequestAuth.Of(context);
             var data = new JsonObject
             {
@@ -40,10 +40,9 @@ internal sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger
                 ["requestId"] = CorrelationId.Of(context),
             };
             if (context.Features.Get<RequestOutcome>() is { } outcome) data["error"] = outcome.Error;
-            logs.Add(new LogEntry(status >= 500 ? 8 : status >= 400 ? 4 : 0, $"{request.Method} {request.Path}", data, clock.GetUtcNow()));
+            // The query string is left out: it can carry file tokens.
+            var message = $"{request.Method} {request.Path} {status} in {Math.Round(elapsed, 3)} ms ({CorrelationId.Of(context)})";
+            logs.Add(new LogEntry(status >= 500 ? 8 : status >= 400 ? 4 : 0, message, data, clock.GetUtcNow()));
         }
     }
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "{Method} {Path} {Status} in {ElapsedMs} ms ({RequestId})")]
-    private static partial void LogRequest(ILogger logger, string method, string path, int status, double elapsedMs, string requestId);
 }

@@ -52,15 +52,7 @@ public static class RecordsApi
             return (rows, count);
         }, context.RequestAborted);
 
-        var list = new JsonObject
-        {
-            ["page"] = query.Page,
-            ["perPage"] = query.PerPage,
-            ["totalItems"] = total,
-            ["totalPages"] = total < 0 ? -1 : (long)Math.Ceiling(total / (double)query.PerPage),
-            ["items"] = new JsonArray(items.Select(r => (JsonNode)RecordJson.ToJson(r, auth)).ToArray()),
-        };
-        return new PickedJson(list);
+        return RecordsResult.Page(query, items, total, auth);
     }
 
     private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordExpander expander)
@@ -80,7 +72,7 @@ public static class RecordsApi
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         await expander.ExpandAsync(db, [record], expand, auth, context.RequestAborted);
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: etag);
+        return RecordsResult.One(record, auth, withETag: etag is not null);
     }
 
     private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
@@ -92,7 +84,7 @@ public static class RecordsApi
         var body = await ReadBodyAsync(context);
         var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted));
         await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return RecordsResult.One(record, auth);
     }
 
     private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
@@ -105,7 +97,7 @@ public static class RecordsApi
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted));
         await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
-        return new PickedJson(RecordJson.ToJson(record, auth), etag: record.ETag);
+        return RecordsResult.One(record, auth);
     }
 
     private static async Task<IResult> Delete(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Auth;
+using Microsoft.AspNetCore.Http;
+
+namespace Cairn.Records;
+
+/// <summary>
+/// A record or a page of records as a response. Without <c>?fields=</c> or <c>?expand=</c> the
+/// records are written straight to the response (list and view are the hottest paths, and building a
+/// JSON tree per record cost about half of a list: bench/RESULTS.md); otherwise the tree is built so
+/// that the picker and expansion can reshape it.
+/// </summary>
+internal sealed class RecordsResult : IResult
+{
+    private readonly Record? _record;
+    private readonly IReadOnlyList<Record>? _items;
+    private readonly ListQuery? _query;
+    private readonly long _total;
+    private readonly RequestAuth _auth;
+
+    /// <param name="withETag">False for a view collection's row, which has no version of its own.</param>
+    public static RecordsResult One(Record record, RequestAuth auth, bool withETag = true) => new(record, null, null, 0, auth) { _withETag = withETag };
+
+    private bool _withETag = true;
+
+    public static RecordsResult Page(ListQuery query, IReadOnlyList<Record> items, long total, RequestAuth auth) => new(null, items, query, total, auth);
+
+    private RecordsResult(Record? record, IReadOnlyList<Record>? items, ListQuery? query, long total, RequestAuth auth)
+    {
+        (_record, _items, _query, _total, _auth) = (record, items, query, total, auth);
+    }
+
+    private long TotalPages => _total < 0 ? -1 : (long)Math.Ceiling(_total / (double)_query!.PerPage);
+
+    public async Task ExecuteAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (query.ContainsKey("fields") || query.ContainsKey("expand"))
+        {
+            await new PickedJson(ToJson(), etag: _withETag ? _record?.ETag : null).ExecuteAsync(context);
+            return;
+        }
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        if (_record is not null && _withETag) response.Headers.ETag = _record.ETag;
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, CairnJson.WriterOptions);
+        if (_record is not null) RecordJson.Write(writer, _record, _auth);
+        else
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("page", _query!.Page);
+            writer.WriteNumber("perPage", _query.PerPage);
+            writer.WriteNumber("totalItems", _total);
+            writer.WriteNumber("totalPages", TotalPages);
+            writer.WriteStartArray("items");
+            foreach (var item in _items!) RecordJson.Write(writer, item, _auth);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
+    public JsonNode ToJson() => _record is not null
+        ? RecordJson.ToJson(_record, _auth)
+        : new JsonObject
+        {
+            ["page"] = _query!.Page,
+            ["perPage"] = _query.PerPage,
+            ["totalItems"] = _total,
+            ["totalPages"] = TotalPages,
+            ["items"] = new JsonArray(_items!.Select(r => (JsonNode)RecordJson.ToJson(r, _auth)).ToArray()),
+        };
+}
