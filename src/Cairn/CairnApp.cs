@@ -5,6 +5,7 @@ using Cairn.Collections;
 using Cairn.Observability;
 using Cairn.Records;
 using Cairn.Rules;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication;
@@ -68,6 +69,8 @@ public static class CairnApp
         services.AddSingleton<RecordStore>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
+        services.AddSingleton<IRecordVisibility, ViewRuleVisibility>();
+        services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),

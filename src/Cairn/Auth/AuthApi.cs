@@ -3,6 +3,7 @@ using Cairn.Api;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Rules;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +15,8 @@ namespace Cairn.Auth;
 /// Sign-in for auth collections (superusers in this release):
 /// <code>
 /// GET  /api/collections/{collection}/auth-methods
-/// POST /api/collections/{collection}/auth-with-password   {identity, password, identityField?}
-/// POST /api/collections/{collection}/auth-refresh
+/// POST /api/collections/{collection}/auth-with-password   {identity, password, identityField?} (expand, fields)
+/// POST /api/collections/{collection}/auth-refresh         (expand, fields)
 /// </code>
 /// </summary>
 public static class AuthApi
@@ -46,7 +47,7 @@ public static class AuthApi
         });
     }
 
-    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordRules rules)
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordRules rules, RecordExpander expander)
     {
         var c = AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
@@ -82,7 +83,7 @@ public static class AuthApi
         if (!valid || record is null) throw ApiException.BadRequest("Failed to authenticate.");
         var caller = RequestAuth.Of(context);
         await RequireAuthRuleAsync(c, record, caller, context, db, rules);
-        return AuthResponse(record, tokens.Issue(record, TokenService.Auth), caller);
+        return await AuthResponseAsync(context, db, expander, record, tokens.Issue(record, TokenService.Auth), caller);
     }
 
     /// <summary>
@@ -98,7 +99,7 @@ public static class AuthApi
         if (!allowed) throw ApiException.Forbidden("The request doesn't satisfy the collection requirements to authenticate.");
     }
 
-    private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, TokenService tokens)
+    private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, TokenService tokens, RecordExpander expander)
     {
         var c = AuthCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -107,12 +108,15 @@ public static class AuthApi
         var validated = await tokens.ValidateAsync(auth.Token!, TokenService.Auth, context.RequestAborted);
         // Non-refreshable tokens (impersonation, API keys) come back unchanged.
         var token = validated is var (_, jwt) && !TokenService.IsRefreshable(jwt) ? auth.Token! : tokens.Issue(auth.Record, TokenService.Auth);
-        return AuthResponse(auth.Record, token, auth);
+        return await AuthResponseAsync(context, db, expander, auth.Record, token, auth);
     }
 
-    private static PickedJson AuthResponse(Record record, string token, RequestAuth caller)
+    // The record is shown, and expanded, as its owner sees it (or as the superuser who asked).
+    private static async Task<PickedJson> AuthResponseAsync(HttpContext context, IDatabase db, RecordExpander expander, Record record, string token, RequestAuth caller)
     {
-        var json = RecordJson.ToJson(record, caller.IsSuperuser ? caller : new RequestAuth(record));
+        var viewer = caller.IsSuperuser ? caller : new RequestAuth(record);
+        await expander.ExpandAsync(db, [record], context.Request.Query["expand"], viewer, context.RequestAborted);
+        var json = RecordJson.ToJson(record, viewer);
         return new PickedJson(new JsonObject { ["token"] = token, ["record"] = json });
     }
 }

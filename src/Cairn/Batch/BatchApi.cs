@@ -5,6 +5,7 @@ using Cairn.Collections;
 using Cairn.Query;
 using Cairn.Records;
 using Cairn.Rules;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,7 +31,7 @@ public static class BatchApi
 
     private sealed record SubRequest(string Method, string Collection, string? Id, IQueryCollection Query, JsonObject Body, string? IfMatch, JsonObject? Headers);
 
-    private static async Task<IResult> Run(HttpContext context, BatchOptions options, CollectionRegistry registry, IDatabase db, RecordService records, TimeProvider clock)
+    private static async Task<IResult> Run(HttpContext context, BatchOptions options, CollectionRegistry registry, IDatabase db, RecordService records, RecordExpander expander)
     {
         if (!options.Enabled) throw ApiException.Forbidden("Batch requests are not allowed.");
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxBodySize;
@@ -49,7 +50,7 @@ public static class BatchApi
             {
                 try
                 {
-                    responses.Add(Execute(write, requests[i], auth, RequestData(context, auth, requests[i]), registry, records));
+                    responses.Add(Execute(write, requests[i], auth, RequestData(context, auth, requests[i]), registry, records, expander));
                 }
                 catch (ApiException failure)
                 {
@@ -129,7 +130,7 @@ public static class BatchApi
         };
     }
 
-    private static JsonObject Execute(WriteContext write, SubRequest request, RequestAuth auth, RequestData data, CollectionRegistry registry, RecordService records)
+    private static JsonObject Execute(WriteContext write, SubRequest request, RequestAuth auth, RequestData data, CollectionRegistry registry, RecordService records, RecordExpander expander)
     {
         var route = (request.Method, request.Id) switch
         {
@@ -155,16 +156,23 @@ public static class BatchApi
             case "create":
                 RuleGuard.Require(collection.CreateRule, auth);
                 var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth, data));
-                return Response(200, FieldsPicker.Apply(RecordJson.ToJson(created, auth), request.Query["fields"]));
+                return RecordResponse(write, created, request, auth, expander);
             case "update":
                 RuleGuard.Require(collection.UpdateRule, auth);
                 var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch, data));
-                return Response(200, FieldsPicker.Apply(RecordJson.ToJson(updated, auth), request.Query["fields"]));
+                return RecordResponse(write, updated, request, auth, expander);
             default:
                 RuleGuard.Require(collection.DeleteRule, auth);
                 records.Delete(write, collection, request.Id!, request.IfMatch, auth, data);
                 return Response(204, null);
         }
+    }
+
+    // Expanded inside the batch's transaction, so an item sees the records earlier items created.
+    private static JsonObject RecordResponse(WriteContext write, Record record, SubRequest request, RequestAuth auth, RecordExpander expander)
+    {
+        expander.Expand(write.Connection, write.Transaction, [record], request.Query["expand"], auth);
+        return Response(200, FieldsPicker.Apply(RecordJson.ToJson(record, auth), request.Query["fields"]));
     }
 
     private static JsonObject Response(int status, JsonNode? body) => new() { ["status"] = status, ["body"] = body };

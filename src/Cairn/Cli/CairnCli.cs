@@ -60,7 +60,8 @@ public static class CairnCli
         }
         try
         {
-            return await parsed.InvokeAsync();
+            // Our own handler below turns start-up failures into one line; the library's would print a stack trace.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (StartupException e)
         {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using Cairn.Api;
+using Cairn.Collections.Views;
 using Cairn.Records;
 using Cairn.Storage;
 
@@ -10,9 +11,13 @@ namespace Cairn.Collections;
 /// Saves collections and keeps each collection's table in step with its fields. A schema change and
 /// its DDL run in one transaction (DDL is transactional in SQLite and PostgreSQL), so a failed change
 /// leaves both the model and the table as they were. Renamed fields and collections keep their data.
+/// View collections are SQL views (<see cref="ViewSchema"/>): every update or delete drops the views and
+/// rebuilds them afterwards, so a change that would break one is refused instead.
 /// </summary>
 public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, TimeProvider clock)
 {
+    private readonly ViewSchema _views = new(db.Dialect);
+
     private SqlDialect Dialect => db.Dialect;
 
     /// <summary>Creates the system table and the <c>_superusers</c> collection if needed, then loads the schema cache.</summary>
@@ -59,6 +64,8 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all);
             else if (!IsValidId(collection.Id)) errors.Add("id", "validation_invalid_id", "Invalid collection id.");
             if (all.Any(c => c.Id == collection.Id)) errors.Add("id", "validation_collection_id_exists", "The collection id is already in use.");
+            // A view's fields come from its query, so they are inferred before the model is validated.
+            if (collection.IsView) _views.Prepare(context.Connection, context.Transaction, collection, all, errors, checkIds: true);
             AssignFieldIds(collection);
             CollectionScaffolds.EnsureAuthIndexes(collection);
             CollectionValidator.Validate(collection, null, all, errors, db.Dialect);
@@ -79,13 +86,16 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             updated.Id = existing.Id;
             updated.System = existing.System;
             updated.Created = existing.Created;
+            if (updated.IsView) _views.Prepare(context.Connection, context.Transaction, updated, all, errors, checkIds: true);
             AssignFieldIds(updated);
             FollowFieldRenames(existing, updated);
             CollectionScaffolds.EnsureAuthIndexes(updated);
             CollectionValidator.Validate(updated, existing, all, errors, db.Dialect);
             errors.ThrowIfAny("Failed to update collection.");
+            _views.DropAll(context, all);
             Update(context, existing, updated, allowDataLoss);
             all[all.FindIndex(c => c.Id == existing.Id)] = updated;
+            RebuildViews(context, all);
             context.OnCommitted(() => registry.Replace(all));
             return updated;
         }, cancellationToken);
@@ -95,8 +105,10 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
         {
             var all = LoadAll(context.Connection, context.Transaction);
             var collection = Find(all, idOrName) ?? throw ApiException.NotFound();
+            _views.DropAll(context, all);
             Delete(context, collection, all);
             all.Remove(collection);
+            RebuildViews(context, all);
             context.OnCommitted(() => registry.Replace(all));
             return true;
         }, cancellationToken);
@@ -124,6 +136,8 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var collection = CollectionJson.Parse(merged, itemErrors);
                 if (existing is not null) { collection.Id = existing.Id; collection.System = existing.System; collection.Created = existing.Created; }
                 else if (collection.Id.Length == 0) collection.Id = GeneratedId(collection, all.Concat(imported));
+                // A view's fields are inferred once every imported table exists (RebuildViews below); until then it has its id.
+                if (collection.IsView && collection.FindField("id") is null) collection.Fields.Insert(0, CollectionScaffolds.IdField());
                 AssignFieldIds(collection);
                 CollectionScaffolds.EnsureAuthIndexes(collection);
                 imported.Add(collection);
@@ -147,11 +161,12 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (errors.Any) throw ApiException.BadRequest("Failed to import collections.", new JsonObject { ["collections"] = errors.ToJson() });
 
+            _views.DropAll(context, all);
             // Compared by id: an updated collection is a new object in next, and must not count as missing.
             foreach (var missing in all.Where(c => next.All(n => n.Id != c.Id)).ToList())
                 Delete(context, missing, next.Append(missing).ToList());
             foreach (var c in imported.Where(c => all.All(a => a.Id != c.Id)))
-                Insert(context, c, createIndexes: false);
+                Insert(context, c, finish: false);
             // Updates first: they drop their old indexes, whose names a new collection may now use.
             for (var i = 0; i < imported.Count; i++)
                 if (all.Find(a => a.Id == imported[i].Id) is { } existing)
@@ -159,6 +174,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             for (var i = 0; i < imported.Count; i++)
                 if (all.All(a => a.Id != imported[i].Id))
                     AtItem(i, () => CreateIndexes(context, imported[i]));
+            RebuildViews(context, next);
             context.OnCommitted(() => registry.Replace(next));
             return true;
         }, cancellationToken);
@@ -232,13 +248,36 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
         }
     }
 
-    private void Insert(WriteContext context, Collection collection, bool createIndexes = true)
+    /// <summary><c>POST /api/collections/meta/dry-run-view</c>: a view query's inferred fields and first rows, nothing saved.</summary>
+    public Task<JsonObject> DryRunViewAsync(string query, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(connection => _views.DryRun(connection, query, registry.All), cancellationToken);
+
+    // Views are rebuilt from their stored queries after every update or delete; views whose inferred fields changed are saved.
+    private void RebuildViews(WriteContext context, List<Collection> all)
+    {
+        foreach (var view in _views.RebuildAll(context, all)) SaveModel(context, view);
+    }
+
+    private void SaveModel(WriteContext context, Collection collection)
+    {
+        using var save = context.Command("""UPDATE "_collections" SET "name" = @p0, "data" = @p1, "updated" = @p2 WHERE "id" = @p3""",
+            collection.Name, collection.ToJson(includeSecrets: true).ToJsonString(), collection.Updated, collection.Id);
+        save.ExecuteNonQuery();
+    }
+
+    // An import passes finish: false, and creates indexes and views once every imported table exists.
+    private void Insert(WriteContext context, Collection collection, bool finish = true)
     {
         var now = CairnJson.FormatDate(clock.GetUtcNow());
         collection.Created = collection.Updated = now;
         using (var insert = context.Command("""INSERT INTO "_collections" ("id", "name", "type", "system", "data", "created", "updated") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6)""",
                    collection.Id, collection.Name, collection.Type, collection.System, collection.ToJson(includeSecrets: true).ToJsonString(), now, now))
             insert.ExecuteNonQuery();
+        if (collection.IsView)
+        {
+            if (finish) _views.Create(context, collection);
+            return;
+        }
 
         var columns = collection.Fields.Where(f => f.Name != "id")
             .Select(f => $"{Dialect.Quote(f.Name)} {Dialect.ColumnType(FieldTypes.ColumnKind(f))}");
@@ -246,7 +285,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                   $"{Dialect.Quote(RecordsColumns.Version)} INTEGER NOT NULL DEFAULT 1" +
                   string.Concat(columns.Select(c => ", " + c)) + ")";
         context.Execute(ddl);
-        if (createIndexes) CreateIndexes(context, collection);
+        if (finish) CreateIndexes(context, collection);
     }
 
     private void CreateIndexes(WriteContext context, Collection collection)
@@ -277,6 +316,13 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
 
     private void Update(WriteContext context, Collection before, Collection after, bool allowDataLoss)
     {
+        if (after.IsView)
+        {
+            // The SQL view itself is re-created by RebuildViews from the new query.
+            after.Updated = CairnJson.FormatDate(clock.GetUtcNow());
+            SaveModel(context, after);
+            return;
+        }
         var table = Dialect.Quote(after.Name);
         DropIndexes(context, before);
         RenameTable(context, before.Name, after.Name);
@@ -316,9 +362,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
 
         after.Updated = CairnJson.FormatDate(clock.GetUtcNow());
         CreateIndexes(context, after);
-        using var save = context.Command("""UPDATE "_collections" SET "name" = @p0, "data" = @p1, "updated" = @p2 WHERE "id" = @p3""",
-            after.Name, after.ToJson(includeSecrets: true).ToJsonString(), after.Updated, after.Id);
-        save.ExecuteNonQuery();
+        SaveModel(context, after);
     }
 
     // SQLite names are case-insensitive, so it refuses a rename that only changes case ("already another
@@ -367,11 +411,12 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
     private void Delete(WriteContext context, Collection collection, List<Collection> all)
     {
         if (collection.System) throw ApiException.BadRequest("System collections cannot be deleted.");
-        var referencing = all.Where(c => c.Id != collection.Id && c.Fields.Any(f => f.Type == FieldTypes.Relation && f.RelationCollectionId == collection.Id)).ToList();
+        // Views that read the collection are checked when the views are rebuilt, with a message naming the view.
+        var referencing = all.Where(c => c.Id != collection.Id && !c.IsView && c.Fields.Any(f => f.Type == FieldTypes.Relation && f.RelationCollectionId == collection.Id)).ToList();
         if (referencing.Count > 0)
             throw ApiException.BadRequest($"The collection is referenced by {string.Join(", ", referencing.Select(c => c.Name))}. Remove those relation fields first.");
         DropIndexes(context, collection);
-        context.Execute($"DROP TABLE IF EXISTS {Dialect.Quote(collection.Name)}");
+        if (!collection.IsView) context.Execute($"DROP TABLE IF EXISTS {Dialect.Quote(collection.Name)}");
         using var delete = context.Command("""DELETE FROM "_collections" WHERE "id" = @p0""", collection.Id);
         delete.ExecuteNonQuery();
     }

@@ -21,10 +21,8 @@ internal static partial class CollectionValidator
     public static void Validate(Collection collection, Collection? existing, IReadOnlyCollection<Collection> all, ValidationErrors errors, SqlDialect dialect)
     {
         ValidateName(collection, existing, all, errors);
-        if (collection.Type is not (Collection.Base or Collection.Auth))
-            errors.Add("type", "validation_invalid_value", collection.Type == Collection.View
-                ? "View collections are not supported yet."
-                : "Must be one of base, auth or view.");
+        if (collection.Type is not (Collection.Base or Collection.Auth or Collection.View))
+            errors.Add("type", "validation_invalid_value", "Must be one of base, auth or view.");
         if (existing is not null && existing.Type != collection.Type)
             errors.Add("type", "validation_collection_type_change", "Collection type cannot be changed.");
 

@@ -14,6 +14,7 @@ namespace Cairn.Collections;
 /// <code>
 /// GET    /api/collections                      list (page, perPage, sort, skipTotal)
 /// GET    /api/collections/meta/scaffolds       default models of each type
+/// POST   /api/collections/meta/dry-run-view    {query} → inferred fields and up to 10 rows of a view query
 /// PUT    /api/collections/import               create/update (and optionally delete) many at once → 204
 /// GET    /api/collections/{collection}         view
 /// POST   /api/collections                      create → 200
@@ -35,6 +36,7 @@ public static class CollectionsApi
         });
         group.MapGet("/api/collections", List);
         group.MapGet("/api/collections/meta/scaffolds", () => new PickedJson(CollectionScaffolds.All()));
+        group.MapPost("/api/collections/meta/dry-run-view", DryRunView);
         group.MapPut("/api/collections/import", Import);
         group.MapGet("/api/collections/{collection}", View);
         group.MapPost("/api/collections", Create);
@@ -106,6 +108,13 @@ public static class CollectionsApi
             return true;
         }, context.RequestAborted);
         return Results.NoContent();
+    }
+
+    private static async Task<IResult> DryRunView(HttpContext context, CollectionStore store)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var query = body.Data["query"] is JsonValue v && v.TryGetValue<string>(out var q) ? q : "";
+        return new PickedJson(await store.DryRunViewAsync(query, context.RequestAborted));
     }
 
     private static async Task<IResult> Import(HttpContext context, CollectionStore store)

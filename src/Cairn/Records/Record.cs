@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Collections;
+using Cairn.Records.Expand;
 
 namespace Cairn.Records;
 
@@ -30,6 +31,12 @@ public sealed class Record(Collection collection)
     /// which lets it see the record's email (POCKETBASE_API.md 0.3). Never stored.
     /// </summary>
     public bool CallerManages { get; set; }
+
+    /// <summary>
+    /// Related records loaded by <c>?expand=</c>, by relation name; null when no expansion ran for this
+    /// record (the output then has no <c>expand</c> key), empty when one ran and found nothing.
+    /// </summary>
+    public Dictionary<string, ExpandedRelation>? Expand { get; set; }
 
     public object? this[string field]
     {

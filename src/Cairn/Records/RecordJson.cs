@@ -22,6 +22,16 @@ public static class RecordJson
             if (!IsVisible(record, field, auth)) continue;
             json[field.Name] = FieldValues.ToNode(record[field.Name]);
         }
+        // Expanded records go through this same method, so hidden fields and email visibility apply to them too.
+        if (record.Expand is { } expand)
+        {
+            var expanded = new JsonObject();
+            foreach (var (name, relation) in expand)
+                expanded[name] = relation.Single
+                    ? ToJson(relation.Records[0], auth)
+                    : new JsonArray(relation.Records.Select(r => (JsonNode)ToJson(r, auth)).ToArray());
+            json["expand"] = expanded;
+        }
         return json;
     }
 
@@ -37,6 +47,22 @@ public static class RecordJson
             if (!IsVisible(record, field, auth)) continue;
             writer.WritePropertyName(field.Name);
             WriteValue(writer, record[field.Name]);
+        }
+        if (record.Expand is { } expand)
+        {
+            writer.WriteStartObject("expand");
+            foreach (var (name, relation) in expand)
+            {
+                writer.WritePropertyName(name);
+                if (relation.Single) Write(writer, relation.Records[0], auth);
+                else
+                {
+                    writer.WriteStartArray();
+                    foreach (var related in relation.Records) Write(writer, related, auth);
+                    writer.WriteEndArray();
+                }
+            }
+            writer.WriteEndObject();
         }
         writer.WriteEndObject();
     }

@@ -15,7 +15,15 @@ namespace Cairn.Records;
 /// </summary>
 public sealed class RecordStore(SqlDialect dialect)
 {
+    /// <summary>The most ids bound in one <c>IN (...)</c> list; well under SQLite's and PostgreSQL's parameter limits.</summary>
+    public const int IdsPerQuery = 1000;
+
+    private long _queries;
+
     public SqlDialect Dialect => dialect;
+
+    /// <summary>How many record queries this store has run: a cheap metric, and how tests prove that expand reads in batches.</summary>
+    public long QueriesRun => Interlocked.Read(ref _queries);
 
     public string SelectColumns(Collection collection, string? alias = null)
     {
@@ -44,10 +52,40 @@ public sealed class RecordStore(SqlDialect dialect)
 
     public List<Record> Query(DbCommand command, Collection collection)
     {
+        Interlocked.Increment(ref _queries);
         using var reader = command.ExecuteReader();
         var list = new List<Record>();
         while (reader.Read()) list.Add(Read(reader, collection));
         return list;
+    }
+
+    /// <summary>
+    /// Runs a record query whose select list is <see cref="SelectColumns"/> followed by one text column, a key
+    /// the caller groups the records by (the parent id a back-relation was read for).
+    /// </summary>
+    public List<(Record Record, string Key)> QueryKeyed(DbCommand command, Collection collection)
+    {
+        Interlocked.Increment(ref _queries);
+        using var reader = command.ExecuteReader();
+        var list = new List<(Record, string)>();
+        var key = collection.Fields.Count(f => f.Name != "id") + 2;
+        while (reader.Read()) list.Add((Read(reader, collection), Convert.ToString(reader.GetValue(key), CultureInfo.InvariantCulture) ?? ""));
+        return list;
+    }
+
+    /// <summary>The records of <paramref name="ids"/> that exist, one query per <see cref="IdsPerQuery"/> ids.</summary>
+    public List<Record> FindByIds(DbConnection connection, DbTransaction? transaction, Collection collection, IReadOnlyCollection<string> ids)
+    {
+        var found = new List<Record>();
+        foreach (var chunk in ids.Distinct().Chunk(IdsPerQuery))
+        {
+            var parameters = string.Join(", ", chunk.Select((_, i) => "@p" + i));
+            using var command = connection.CreateCommand(
+                $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} IN ({parameters})", chunk.Cast<object?>().ToArray());
+            command.Transaction = transaction;
+            found.AddRange(Query(command, collection));
+        }
+        return found;
     }
 
     public Record Read(DbDataReader reader, Collection collection)
@@ -85,6 +123,9 @@ public sealed class RecordStore(SqlDialect dialect)
                 return ParseList(raw as string);
             case ColumnKind.Json:
             case ColumnKind.GeoPoint:
+                // Stored json is always text; a number comes from a view's expression column (MAX(n), n + 1).
+                if (raw is long integer) return JsonValue.Create(integer);
+                if (raw is double real) return JsonValue.Create(real);
                 if (raw is not string json) return raw is null ? FieldValues.Zero(field) : JsonValue.Create(raw.ToString());
                 try { return JsonNode.Parse(json); }
                 catch (JsonException) { return JsonValue.Create(json); }

@@ -3,6 +3,7 @@ using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
 using Cairn.Rules;
+using Cairn.Records.Expand;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace Cairn.Records;
 
 /// <summary>
 /// <code>
-/// GET    /api/collections/{collection}/records        list (page, perPage, sort, skipTotal, fields)
+/// GET    /api/collections/{collection}/records        list (page, perPage, sort, skipTotal, expand, fields)
 /// GET    /api/collections/{collection}/records/{id}   view (ETag, If-None-Match → 304)
 /// POST   /api/collections/{collection}/records        create → 200
 /// PATCH  /api/collections/{collection}/records/{id}   update (If-Match → 412 when stale)
@@ -34,7 +35,7 @@ public static class RecordsApi
     internal static Collection FindCollection(CollectionRegistry registry, string idOrName, string message = "Missing collection context.") =>
         registry.Find(idOrName) ?? throw ApiException.NotFound(message);
 
-    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules)
+    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -55,13 +56,14 @@ public static class RecordsApi
                 RecordRules.Bind(counter, statement.Bindings);
                 count = Convert.ToInt64(counter.ExecuteScalar());
             }
+            expander.Expand(connection, null, rows, context.Request.Query["expand"], auth);
             return (rows, count);
         }, context.RequestAborted);
 
         return RecordsResult.Page(query, items, total, auth);
     }
 
-    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules)
+    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -69,12 +71,17 @@ public static class RecordsApi
         var request = RecordRules.Request(context, auth);
         var record = await db.ReadAsync(connection => Visible(connection, c, id, auth, request, store, rules), context.RequestAborted)
                      ?? throw ApiException.NotFound();
-        if (context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(record.ETag))
+        // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304,
+        // and a view row has no version of its own (its sources change under it), so it gets no ETag.
+        var expand = context.Request.Query["expand"].ToString();
+        var etag = c.IsView ? null : record.ETag;
+        if (etag is not null && expand.Length == 0 && context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(etag))
         {
-            context.Response.Headers.ETag = record.ETag;
+            context.Response.Headers.ETag = etag;
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
-        return RecordsResult.One(record, auth);
+        await expander.ExpandAsync(db, [record], expand, auth, context.RequestAborted);
+        return RecordsResult.One(record, auth, withETag: etag is not null);
     }
 
     // A record the view rule does not match is reported as missing (404), never as forbidden.
@@ -85,7 +92,7 @@ public static class RecordsApi
         return found;
     }
 
-    private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records)
+    private static async Task<IResult> Create(string collection, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
     {
         var c = FindCollection(registry, collection, "Missing or invalid collection context.");
         var auth = RequestAuth.Of(context);
@@ -93,10 +100,11 @@ public static class RecordsApi
         RuleGuard.Require(c.CreateRule, auth);
         var body = await ReadBodyAsync(context);
         var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted, RecordRules.Request(context, auth)));
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
 
-    private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records)
+    private static async Task<IResult> Update(string collection, string id, HttpContext context, CollectionRegistry registry, RecordService records, RecordExpander expander)
     {
         var c = FindCollection(registry, collection, "Missing or invalid collection context.");
         var auth = RequestAuth.Of(context);
@@ -105,6 +113,7 @@ public static class RecordsApi
         var body = await ReadBodyAsync(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted, RecordRules.Request(context, auth)));
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
 

@@ -20,7 +20,10 @@ internal sealed class RecordsResult : IResult
     private readonly long _total;
     private readonly RequestAuth _auth;
 
-    public static RecordsResult One(Record record, RequestAuth auth) => new(record, null, null, 0, auth);
+    /// <param name="withETag">False for a view collection's row, which has no version of its own.</param>
+    public static RecordsResult One(Record record, RequestAuth auth, bool withETag = true) => new(record, null, null, 0, auth) { _withETag = withETag };
+
+    private bool _withETag = true;
 
     public static RecordsResult Page(ListQuery query, IReadOnlyList<Record> items, long total, RequestAuth auth) => new(null, items, query, total, auth);
 
@@ -36,13 +39,13 @@ internal sealed class RecordsResult : IResult
         var query = context.Request.Query;
         if (query.ContainsKey("fields") || query.ContainsKey("expand"))
         {
-            await new PickedJson(ToJson(), etag: _record?.ETag).ExecuteAsync(context);
+            await new PickedJson(ToJson(), etag: _withETag ? _record?.ETag : null).ExecuteAsync(context);
             return;
         }
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        if (_record is not null) response.Headers.ETag = _record.ETag;
+        if (_record is not null && _withETag) response.Headers.ETag = _record.ETag;
         await using var writer = new Utf8JsonWriter(response.BodyWriter, CairnJson.WriterOptions);
         if (_record is not null) RecordJson.Write(writer, _record, _auth);
         else

@@ -26,6 +26,12 @@ public abstract class SqlDialect
     /// <summary>A condition true when the JSON array column holds the bound value.</summary>
     public abstract string ArrayContains(string column, string parameter);
 
+    /// <summary>
+    /// A FROM item with one row per item of a JSON array column, the item's text in <c>{alias}.value</c>
+    /// (a multiple relation walked backwards by expand).
+    /// </summary>
+    public abstract string ArrayElements(string column, string alias);
+
     /// <summary>The number of items of a JSON array column.</summary>
     public abstract string ArrayLength(string column);
 
@@ -58,6 +64,12 @@ public abstract class SqlDialect
 
     /// <summary>The engine's plan for a query, one line per step (to check that indexes are used).</summary>
     public abstract IReadOnlyList<string> QueryPlan(DbCommand query);
+
+    /// <summary>
+    /// Starts a transaction for reads only, that never takes the write lock (a superuser's view query
+    /// dry-run on a pooled read connection); the caller rolls it back.
+    /// </summary>
+    public abstract DbTransaction BeginReadOnlyTransaction(DbConnection connection);
 
     /// <summary>True when the error is a unique-constraint violation; <paramref name="columns"/> names the columns when known.</summary>
     public abstract bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns);

@@ -34,6 +34,9 @@ internal sealed class SqliteDialect : SqlDialect
     public override string ArrayContains(string column, string parameter) =>
         $"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) WHERE json_each.value = {parameter})";
 
+    public override string ArrayElements(string column, string alias) =>
+        $"json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) AS {Quote(alias)}";
+
     public override string ArrayLength(string column) =>
         $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN json_array_length({column}) ELSE 0 END";
 
@@ -78,6 +81,11 @@ internal sealed class SqliteDialect : SqlDialect
             query.CommandText = text;
         }
     }
+
+    // Microsoft.Data.Sqlite begins IMMEDIATE transactions by default, which would queue behind the writer;
+    // a deferred one only reads.
+    public override DbTransaction BeginReadOnlyTransaction(DbConnection connection) =>
+        ((SqliteConnection)connection).BeginTransaction(deferred: true);
 
     public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns)
     {

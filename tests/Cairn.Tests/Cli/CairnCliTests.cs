@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Cairn.Tests.Cli;
+
+/// <summary>The `cairn` program run as a real process: how it fails, and how it stops.</summary>
+public sealed class CairnCliTests
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Cairn.Server.dll");
+
+    private static ProcessStartInfo Command(params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return info;
+    }
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(Command(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "cairn-cli-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Serve_UnknownFlag_PrintsOneLineAndExitsNonZero()
+    {
+        var (exit, _, err) = await RunAsync("serve", "--bogus");
+        Assert.NotEqual(0, exit);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--bogus", err);
+    }
+
+    [Fact]
+    public async Task Serve_DataFolderIsAFile_PrintsOneLineAndExitsNonZero()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, err) = await RunAsync("serve", "--dir", file, "--http", "127.0.0.1:0");
+            Assert.NotEqual(0, exit);
+            var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Single(lines);
+            Assert.StartsWith("cairn: the data folder", lines[0]);
+            Assert.DoesNotContain("   at ", err);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_BadHttpAddress_PrintsOneLineAndExitsNonZero()
+    {
+        var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), "--http", "not-an-address");
+        Assert.NotEqual(0, exit);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--http", err);
+    }
+
+    [Fact]
+    public async Task Serve_Sigterm_DrainsAndClosesTheDatabaseCleanly()
+    {
+        var dir = TempDir();
+        var port = FreePort();
+        using var process = Process.Start(Command("serve", "--dir", dir, "--http", $"127.0.0.1:{port}"))!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                try { if ((await client.GetAsync("/api/health", TestContext.Current.CancellationToken)).IsSuccessStatusCode) break; }
+                catch (HttpRequestException) { }
+                Assert.True(DateTime.UtcNow < deadline, "the server did not start");
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+
+            Assert.Equal(0, Kill(process.Id, "TERM"));
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains("No superuser yet", await output);
+            // A clean close checkpoints the write-ahead log into the database and removes it.
+            Assert.False(File.Exists(Path.Combine(dir, "data.db-wal")), "data.db-wal left behind");
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static int Kill(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString()]);
+        kill.WaitForExit();
+        return kill.ExitCode;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
