@@ -69,7 +69,7 @@ public static class CairnApp
         services.AddSingleton<RecordStore>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
-        services.AddSingleton<IRecordVisibility, ViewRuleVisibility>();
+        services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),

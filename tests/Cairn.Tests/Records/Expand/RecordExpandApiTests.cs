@@ -149,16 +149,24 @@ public sealed class RecordExpandApiTests
     }
 
     [Fact]
-    public async Task View_RelatedViewRuleExpression_FailsClosedUntilTheRulesEngineEvaluatesIt()
+    public async Task View_RelatedViewRuleExpression_ExpandsOnlyForCallersTheRuleLetsSee()
     {
         var (server, seed) = await SeedAsync();
         await using var _ = server;
-        var users = server.Service<Cairn.Collections.CollectionRegistry>().Find("users")!;
-        var visibility = server.Service<IRecordVisibility>();
-        var withExpression = users.Clone();
-        withExpression.ViewRule = "id = @request.auth.id";
-        Assert.False(visibility.MayViewAny(withExpression, Cairn.Auth.RequestAuth.Guest));
-        Assert.True(visibility.MayViewAny(withExpression, Cairn.Auth.RequestAuth.System));
+        var locked = await server.AsSuperuser(HttpMethod.Patch, "/api/collections/users", new JsonObject { ["viewRule"] = "id = @request.auth.id" });
+        Assert.True(locked.Status == 200, locked.Text);
+        async Task<string> TokenAsync(string email) => (await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password",
+            new JsonObject { ["identity"] = email, ["password"] = "password123" })).Json!["token"]!.GetValue<string>();
+
+        var url = $"/api/collections/posts/records/{seed.Reply}?expand=author";
+        var asGuest = await seed.GetAsync(url);
+        var asAnn = await seed.GetAsync(url, await TokenAsync("ann@example.com"));
+        var asBob = await seed.GetAsync(url, await TokenAsync("bob@example.com"));
+
+        Assert.Equal(200, asGuest.Status);
+        Assert.Null(At(asGuest, "expand.author"));
+        Assert.Null(At(asAnn, "expand.author"));
+        Assert.Equal(seed.Bob, At(asBob, "expand.author.id")!.GetValue<string>());
     }
 
     [Fact]
