@@ -105,9 +105,8 @@ public static class AuthApi
         var auth = RequestAuth.Of(context);
         if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid record authorization token.");
         if (auth.Record.Collection.Id != c.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
-        var validated = await tokens.ValidateAsync(auth.Token!, TokenService.Auth, context.RequestAborted);
         // Non-refreshable tokens (impersonation, API keys) come back unchanged.
-        var token = validated is var (_, jwt) && !TokenService.IsRefreshable(jwt) ? auth.Token! : tokens.Issue(auth.Record, TokenService.Auth);
+        var token = auth.Refreshable ? tokens.Issue(auth.Record, TokenService.Auth) : auth.Token!;
         return await AuthResponseAsync(context, db, expander, auth.Record, token, auth);
     }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Cairn.Auth;
 
 /// <summary>Who is calling: a guest, a record of an auth collection, or a superuser.</summary>
-public sealed record RequestAuth(Record? Record, string? Token = null)
+public sealed record RequestAuth(Record? Record, string? Token = null, bool Refreshable = true)
 {
     public static readonly RequestAuth Guest = new((Record?)null);
 

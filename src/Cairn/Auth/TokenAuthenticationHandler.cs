@@ -24,9 +24,9 @@ internal sealed class TokenAuthenticationHandler(
         if (header.Length == 0) return AuthenticateResult.NoResult();
 
         var validated = await tokens.ValidateAsync(header, TokenService.Auth, Context.RequestAborted);
-        if (validated is not var (record, _)) return AuthenticateResult.NoResult();
+        if (validated is not var (record, jwt)) return AuthenticateResult.NoResult();
 
-        Context.Features.Set(new RequestAuth(record, header));
+        Context.Features.Set(new RequestAuth(record, header, TokenService.IsRefreshable(jwt)));
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, record.Id), new Claim("collectionId", record.Collection.Id)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

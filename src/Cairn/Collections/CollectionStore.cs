@@ -350,7 +350,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             }
             if (old.IsMultiple && !field.IsMultiple)
             {
-                var multi = Convert.ToInt64(context.Connection.ScalarIn(context, $"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
+                var multi = Convert.ToInt64(context.Scalar($"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
                 if (multi > 0 && !allowDataLoss)
                     loss.Add(field.Name, "validation_data_loss", $"{multi} records hold several values; resend with ?allowDataLoss=true to keep only the last one.");
                 context.Execute($"UPDATE {table} SET {column} = {Dialect.ToSingle(column)}");
@@ -405,7 +405,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             ColumnKind.GeoPoint => $"{column} != '{{\"lon\":0,\"lat\":0}}'",
             _ => $"{column} != ''",
         };
-        return context.Connection.ScalarIn(context, $"SELECT 1 FROM {table} WHERE {condition} LIMIT 1") is not null;
+        return context.Scalar($"SELECT 1 FROM {table} WHERE {condition} LIMIT 1") is not null;
     }
 
     private void Delete(WriteContext context, Collection collection, List<Collection> all)
@@ -419,15 +419,5 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
         if (!collection.IsView) context.Execute($"DROP TABLE IF EXISTS {Dialect.Quote(collection.Name)}");
         using var delete = context.Command("""DELETE FROM "_collections" WHERE "id" = @p0""", collection.Id);
         delete.ExecuteNonQuery();
-    }
-}
-
-internal static class ScalarExtensions
-{
-    public static object? ScalarIn(this DbConnection connection, WriteContext context, string sql, params object?[] parameters)
-    {
-        using var command = context.Command(sql, parameters);
-        var value = command.ExecuteScalar();
-        return value is DBNull ? null : value;
     }
 }

@@ -35,6 +35,14 @@ public sealed class WriteContext(DbConnection connection, DbTransaction transact
         return command;
     }
 
+    /// <summary>The first column of the first row, or null.</summary>
+    public object? Scalar(string sql, params object?[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
     internal void RunAfterCommit()
     {
         if (_afterCommit is null) return;
