@@ -66,6 +66,7 @@ public static class CairnApp
         services.AddSingleton(s => s.GetRequiredService<IDatabase>().Dialect);
         services.AddSingleton<CollectionRegistry>();
         services.AddSingleton<CollectionStore>();
+        services.AddSingleton<SlowQueryLog>();
         services.AddSingleton<RecordStore>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();

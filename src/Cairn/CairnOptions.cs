@@ -25,6 +25,9 @@ public sealed record CairnOptions
     /// <summary>Print one JSON line per request on standard output (they are stored in the logs database either way).</summary>
     public bool RequestLogToConsole { get; init; } = true;
 
+    /// <summary>Record queries slower than this many milliseconds are logged with their plan; 0 logs every query, -1 none.</summary>
+    public int SlowQueryMs { get; init; } = 250;
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -35,6 +38,7 @@ public sealed record CairnOptions
         if (string.IsNullOrWhiteSpace(DataDir)) return "--dir must name a folder.";
         if (MaxBodySize <= 0) return "The maximum body size must be positive.";
         if (LogsMaxDays < 0) return "--logs-max-days must be 0 or more.";
+        if (SlowQueryMs < -1) return "--slow-query-ms must be -1 (off), 0 (every query) or more.";
         return null;
     }
 

@@ -14,7 +14,7 @@ namespace Cairn.Cli;
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// </code>
-/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS).
+/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS).
 /// </summary>
 public static class CairnCli
 {
@@ -34,8 +34,13 @@ public static class CairnCli
             Description = "Days request logs are kept in auxiliary.db; 0 stores none (env CAIRN_LOGS_MAX_DAYS).",
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOGS_MAX_DAYS", "5"), out var days) ? days : -1,
         };
+        var slowQueryMs = new Option<int>("--slow-query-ms")
+        {
+            Description = "Log record queries slower than this with their plan; 0 logs all, -1 none (env CAIRN_SLOW_QUERY_MS).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_SLOW_QUERY_MS", "250"), out var ms) ? ms : -2,
+        };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, logsMaxDays, dev };
+        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, logsMaxDays, slowQueryMs, dev };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -43,6 +48,7 @@ public static class CairnCli
             SynchronousFull = result.GetValue(synchronous) != "normal",
             Dev = result.GetValue(dev),
             LogsMaxDays = result.GetValue(logsMaxDays),
+            SlowQueryMs = result.GetValue(slowQueryMs),
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };

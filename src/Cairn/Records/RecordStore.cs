@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Collections;
+using Cairn.Observability;
 using Cairn.Storage;
 
 namespace Cairn.Records;
@@ -13,7 +14,7 @@ namespace Cairn.Records;
 /// rather than an ORM: tables and columns are defined at run time by the collection schema. Every
 /// value is a bound parameter; identifiers come from validated collection and field names.
 /// </summary>
-public sealed class RecordStore(SqlDialect dialect)
+public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = null)
 {
     /// <summary>The most ids bound in one <c>IN (...)</c> list; well under SQLite's and PostgreSQL's parameter limits.</summary>
     public const int IdsPerQuery = 1000;
@@ -50,28 +51,45 @@ public sealed class RecordStore(SqlDialect dialect)
         return Query(command, collection).FirstOrDefault();
     }
 
-    public List<Record> Query(DbCommand command, Collection collection)
+    public List<Record> Query(DbCommand command, Collection collection) => Run(command, c =>
     {
-        Interlocked.Increment(ref _queries);
-        using var reader = command.ExecuteReader();
+        using var reader = c.ExecuteReader();
         var list = new List<Record>();
         while (reader.Read()) list.Add(Read(reader, collection));
         return list;
+    });
+
+    /// <summary>Runs a query whose first column is a record id (a rule check over many rows), and returns those ids.</summary>
+    public HashSet<string> QueryIds(DbCommand command) => Run(command, c =>
+    {
+        using var reader = c.ExecuteReader();
+        var ids = new HashSet<string>();
+        while (reader.Read()) ids.Add(reader.GetString(0));
+        return ids;
+    });
+
+    /// <summary>Runs a query for one value (a count, or a rule check's <c>SELECT 1</c>); null when it has no rows.</summary>
+    public object? QueryScalar(DbCommand command) => Run(command, c => c.ExecuteScalar() is var value and not DBNull ? value : null);
+
+    // Every record query goes through here: counted, and timed for the slow-query log.
+    private T Run<T>(DbCommand command, Func<DbCommand, T> run)
+    {
+        Interlocked.Increment(ref _queries);
+        return slowQueries is null ? run(command) : slowQueries.Run(command, run);
     }
 
     /// <summary>
     /// Runs a record query whose select list is <see cref="SelectColumns"/> followed by one text column, a key
     /// the caller groups the records by (the parent id a back-relation was read for).
     /// </summary>
-    public List<(Record Record, string Key)> QueryKeyed(DbCommand command, Collection collection)
+    public List<(Record Record, string Key)> QueryKeyed(DbCommand command, Collection collection) => Run(command, c =>
     {
-        Interlocked.Increment(ref _queries);
-        using var reader = command.ExecuteReader();
+        using var reader = c.ExecuteReader();
         var list = new List<(Record, string)>();
         var key = collection.Fields.Count(f => f.Name != "id") + 2;
         while (reader.Read()) list.Add((Read(reader, collection), Convert.ToString(reader.GetValue(key), CultureInfo.InvariantCulture) ?? ""));
         return list;
-    }
+    });
 
     /// <summary>The records of <paramref name="ids"/> that exist, one query per <see cref="IdsPerQuery"/> ids.</summary>
     public List<Record> FindByIds(DbConnection connection, DbTransaction? transaction, Collection collection, IReadOnlyCollection<string> ids)

@@ -54,7 +54,7 @@ public static class RecordsApi
             {
                 using var counter = connection.CreateCommand(statement.Count);
                 RecordRules.Bind(counter, statement.Bindings);
-                count = Convert.ToInt64(counter.ExecuteScalar());
+                count = Convert.ToInt64(store.QueryScalar(counter));
             }
             expander.Expand(connection, null, rows, context.Request.Query["expand"], auth);
             return (rows, count);

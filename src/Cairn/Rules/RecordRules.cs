@@ -15,7 +15,7 @@ namespace Cairn.Rules;
 /// <c>null</c> is superusers only (403), <c>""</c> is everyone, an expression is compiled by
 /// <see cref="FilterCompiler"/> and run by the database against the row; superusers bypass every rule.
 /// </summary>
-public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeProvider clock)
+public sealed class RecordRules(CollectionRegistry registry, IDatabase db, RecordStore store, TimeProvider clock)
 {
     /// <summary>The alias of the tested row in every statement built here.</summary>
     public const string RowAlias = "_m";
@@ -58,7 +58,7 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeP
             $"SELECT 1 FROM {Dialect.Quote(collection.Name)} AS {RowAlias} WHERE {RowAlias}.{Dialect.Quote("id")} = @p0 AND {condition} LIMIT 1", id);
         command.Transaction = transaction;
         Bind(command, bindings);
-        return command.ExecuteScalar() is not null;
+        return store.QueryScalar(command) is not null;
     }
 
     /// <summary>
@@ -77,7 +77,7 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeP
             $"WITH {NewRowTable} AS (SELECT {string.Join(", ", columns)}) SELECT 1 FROM {NewRowTable} AS {RowAlias} WHERE {condition}");
         command.Transaction = transaction;
         Bind(command, bindings);
-        return command.ExecuteScalar() is not null;
+        return store.QueryScalar(command) is not null;
     }
 
     // Before autogeneration a missing id is a placeholder, and a new auth record is never verified yet (POCKETBASE_API.md 2.5).
@@ -113,9 +113,7 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, TimeP
         using var command = connection.CreateCommand(
             $"SELECT {RowAlias}.{Dialect.Quote("id")} FROM {Dialect.Quote(collection.Name)} AS {RowAlias} WHERE {RowAlias}.{Dialect.Quote("id")} IN ({ids}) AND {condition}");
         Bind(command, bindings);
-        var managed = new HashSet<string>();
-        using (var reader = command.ExecuteReader())
-            while (reader.Read()) managed.Add(reader.GetString(0));
+        var managed = store.QueryIds(command);
         foreach (var record in records) record.CallerManages = managed.Contains(record.Id);
     }
 

@@ -15,7 +15,7 @@ namespace Cairn.Rules;
 /// The request's own query and headers are not passed down: a view rule that reads
 /// <c>@request.query</c> or <c>@request.headers</c> sees them empty during expansion.
 /// </summary>
-internal sealed class ViewRuleVisibility(RecordRules rules, SqlDialect dialect) : IRecordVisibility
+internal sealed class ViewRuleVisibility(RecordRules rules, RecordStore store, SqlDialect dialect) : IRecordVisibility
 {
     public const string ExpandContext = "expand";
 
@@ -40,8 +40,7 @@ internal sealed class ViewRuleVisibility(RecordRules rules, SqlDialect dialect) 
                 chunk.Cast<object?>().ToArray());
             command.Transaction = transaction;
             RecordRules.Bind(command, bindings);
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) visible.Add(reader.GetString(0));
+            visible.UnionWith(store.QueryIds(command));
         }
         return candidates.Where(r => visible.Contains(r.Id)).ToList();
     }
