@@ -7,6 +7,7 @@ using Cairn.Records;
 using Cairn.Rules;
 using Cairn.Records.Expand;
 using Cairn.Storage;
+using Cairn.Storage.Postgres;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -61,8 +62,9 @@ public static class CairnApp
         services.AddSingleton(options);
         services.AddSingleton(options.Batch);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new SqliteDatabase(Path.Combine(options.DataDir, "data.db"), sqlite.Data));
-        services.AddSingleton<IDatabase>(s => s.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton<IDatabase>(options.Database is { } connectionString
+            ? new PostgresDatabase(connectionString)
+            : new SqliteDatabase(Path.Combine(options.DataDir, "data.db"), sqlite.Data));
         services.AddSingleton(s => s.GetRequiredService<IDatabase>().Dialect);
         services.AddSingleton<CollectionRegistry>();
         services.AddSingleton<CollectionStore>();
@@ -116,7 +118,7 @@ public static class CairnApp
 
     private static void DisposeDatabases(IServiceProvider services)
     {
-        services.GetRequiredService<SqliteDatabase>().DisposeAsync().AsTask().GetAwaiter().GetResult();
+        services.GetRequiredService<IDatabase>().DisposeAsync().AsTask().GetAwaiter().GetResult();
         services.GetRequiredService<LogStore>().Database.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 

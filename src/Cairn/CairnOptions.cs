@@ -8,6 +8,12 @@ public sealed record CairnOptions
     /// <summary>Where the databases live (<c>data.db</c>, <c>auxiliary.db</c>).</summary>
     public string DataDir { get; init; } = "./cairn_data";
 
+    /// <summary>
+    /// The database: null for SQLite in <see cref="DataDir"/> (the embedded default), or a PostgreSQL connection
+    /// string, as a URL (<c>postgres://user:pass@host:5432/db</c>) or in Npgsql's <c>Host=…</c> form.
+    /// </summary>
+    public string? Database { get; init; }
+
     /// <summary>The address to listen on, <c>host:port</c>; port 0 picks a free port.</summary>
     public string Http { get; init; } = "127.0.0.1:8090";
 
@@ -36,6 +42,8 @@ public sealed record CairnOptions
     {
         if (!TryParseHttp(Http, out _, out _)) return $"--http \"{Http}\" is not a host:port address (for example 127.0.0.1:8090).";
         if (string.IsNullOrWhiteSpace(DataDir)) return "--dir must name a folder.";
+        if (Database is not null && !Storage.Postgres.PostgresConnectionString.IsPostgres(Database))
+            return "--db must be a PostgreSQL connection string (postgres://user:password@host:5432/database).";
         if (MaxBodySize <= 0) return "The maximum body size must be positive.";
         if (LogsMaxDays < 0) return "--logs-max-days must be 0 or more.";
         if (SlowQueryMs < -1) return "--slow-query-ms must be -1 (off), 0 (every query) or more.";

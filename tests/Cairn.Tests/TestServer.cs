@@ -35,7 +35,10 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
-        var options = new CairnOptions { DataDir = dataDir, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false };
+        var options = new CairnOptions
+        {
+            DataDir = dataDir, Database = await TestDatabase.CreateAsync(), Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
+        };
         options = configure?.Invoke(options) ?? options;
         var app = await CairnApp.BuildAsync(options, b =>
         {
@@ -86,9 +89,11 @@ public sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var database = Service<CairnOptions>().Database;
         Client.Dispose();
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
+        await TestDatabase.DropAsync(database);
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }

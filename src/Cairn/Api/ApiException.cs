@@ -13,6 +13,7 @@ public class ApiException(int status, string message, JsonObject? data = null, E
     public static ApiException Unauthorized(string message = "Missing or invalid authentication.") => new(401, message);
     public static ApiException Forbidden(string message = "You are not allowed to perform this request.") => new(403, message);
     public static ApiException NotFound(string message = "The requested resource wasn't found.") => new(404, message);
+    public static ApiException Conflict(string message) => new(409, message);
 
     /// <summary>The body sent to the client. PocketBase turns messages into sentences, and so do we.</summary>
     public JsonObject ToJson() => new()

@@ -14,13 +14,18 @@ namespace Cairn.Cli;
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// </code>
-/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS).
+/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB).
 /// </summary>
 public static class CairnCli
 {
     public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var dir = new Option<string>("--dir") { Description = "Data folder (env CAIRN_DIR).", DefaultValueFactory = _ => Env("CAIRN_DIR", "./cairn_data") };
+        var database = new Option<string?>("--db")
+        {
+            Description = "PostgreSQL connection string, postgres://user:password@host:5432/db; without it, SQLite in --dir (env CAIRN_DB).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_DB") is { Length: > 0 } db ? db : null,
+        };
         var http = new Option<string>("--http") { Description = "Address to listen on, host:port (env CAIRN_HTTP).", DefaultValueFactory = _ => Env("CAIRN_HTTP", "127.0.0.1:8090") };
         var synchronous = new Option<string>("--synchronous")
         {
@@ -40,11 +45,12 @@ public static class CairnCli
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_SLOW_QUERY_MS", "250"), out var ms) ? ms : -2,
         };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, synchronous, logsMaxDays, slowQueryMs, dev };
+        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
             DataDir = result.GetValue(dir)!,
+            Database = result.GetValue(database),
             SynchronousFull = result.GetValue(synchronous) != "normal",
             Dev = result.GetValue(dev),
             LogsMaxDays = result.GetValue(logsMaxDays),
@@ -53,8 +59,9 @@ public static class CairnCli
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };
         var password = new Argument<string>("password") { Description = "The superuser's password (at least 8 characters)." };
-        var upsert = new Command("upsert", "Create a superuser, or set the password of an existing one.") { email, password, dir };
-        upsert.SetAction((result, cancellationToken) => UpsertSuperuserAsync(result.GetValue(dir)!, result.GetValue(email)!, result.GetValue(password)!));
+        var upsert = new Command("upsert", "Create a superuser, or set the password of an existing one.") { email, password, dir, database };
+        upsert.SetAction((result, cancellationToken) => UpsertSuperuserAsync(
+            new CairnOptions { DataDir = result.GetValue(dir)!, Database = result.GetValue(database) }, result.GetValue(email)!, result.GetValue(password)!));
         var superuser = new Command("superuser", "Manage superusers.") { upsert };
 
         var root = new RootCommand("Cairn: a self-hosted backend (PocketBase-compatible REST API on SQLite).") { serve, superuser };
@@ -100,9 +107,9 @@ public static class CairnCli
         return 0;
     }
 
-    private static async Task<int> UpsertSuperuserAsync(string dataDir, string email, string password)
+    private static async Task<int> UpsertSuperuserAsync(CairnOptions options, string email, string password)
     {
-        var app = await OpenAsync(new CairnOptions { DataDir = dataDir }, null);
+        var app = await OpenAsync(options, null);
         await using var _ = app;
         var registry = app.Services.GetRequiredService<CollectionRegistry>();
         var records = app.Services.GetRequiredService<RecordService>();
@@ -145,6 +152,11 @@ public static class CairnCli
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             throw new StartupException($"the database in {options.DataDir} cannot be opened: {e.Message}");
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException && options.Database is not null)
+        {
+            // The message names host, port and database but never the password.
+            throw new StartupException($"the PostgreSQL database cannot be used: {e.Message}");
         }
     }
 

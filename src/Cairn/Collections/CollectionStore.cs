@@ -25,10 +25,10 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
     {
         var all = await db.WriteAsync(context =>
         {
-            context.Execute("""
+            context.Execute($"""
                 CREATE TABLE IF NOT EXISTS "_collections" (
                   "id" TEXT PRIMARY KEY NOT NULL, "name" TEXT NOT NULL, "type" TEXT NOT NULL, "system" BOOLEAN NOT NULL DEFAULT FALSE,
-                  "data" TEXT NOT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)
+                  "data" TEXT NOT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL{(Dialect.RowIdColumn is { } rowId ? ", " + rowId : "")})
                 """);
             context.Execute("""CREATE UNIQUE INDEX IF NOT EXISTS "idx__collections_name" ON "_collections" (LOWER("name"))""");
             var loaded = LoadAll(context.Connection, context.Transaction);
@@ -198,7 +198,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
 
     internal static List<Collection> LoadAll(DbConnection connection, DbTransaction? transaction = null)
     {
-        using var command = connection.CreateCommand("""SELECT "data" FROM "_collections" ORDER BY "created", "rowid" """);
+        using var command = connection.CreateCommand("""SELECT "data" FROM "_collections" ORDER BY "created", "_rowid_" """);
         command.Transaction = transaction;
         using var reader = command.ExecuteReader();
         var list = new List<Collection>();
@@ -283,6 +283,7 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             .Select(f => $"{Dialect.Quote(f.Name)} {Dialect.ColumnType(FieldTypes.ColumnKind(f))}");
         var ddl = $"CREATE TABLE {Dialect.Quote(collection.Name)} ({Dialect.Quote("id")} TEXT PRIMARY KEY NOT NULL, " +
                   $"{Dialect.Quote(RecordsColumns.Version)} INTEGER NOT NULL DEFAULT 1" +
+                  (Dialect.RowIdColumn is { } rowId ? ", " + rowId : "") +
                   string.Concat(columns.Select(c => ", " + c)) + ")";
         context.Execute(ddl);
         if (finish) CreateIndexes(context, collection);
@@ -297,12 +298,12 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             collection.Indexes[i] = index.ToSql(collection.Name);
             try
             {
-                context.Execute(collection.Indexes[i]);
+                context.ExecuteInSavepoint(index.ToDdl(collection.Name, Dialect));
             }
             catch (DbException e)
             {
                 errors.Add(i.ToString(), "validation_invalid_index_expression",
-                    Dialect.IsUniqueViolation(e, out _) ? "The existing records violate the unique index." : "Failed to create the index.");
+                    Dialect.IsUniqueViolation(e, out _, out _) ? "The existing records violate the unique index." : "Failed to create the index.");
             }
         }
         if (errors.Any) throw ApiException.BadRequest("Failed to save collection.", new JsonObject { ["indexes"] = errors.ToJson() });
@@ -353,10 +354,10 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 var multi = Convert.ToInt64(context.Scalar($"SELECT COUNT(*) FROM {table} WHERE {Dialect.ArrayLength(column)} > 1"));
                 if (multi > 0 && !allowDataLoss)
                     loss.Add(field.Name, "validation_data_loss", $"{multi} records hold several values; resend with ?allowDataLoss=true to keep only the last one.");
-                context.Execute($"UPDATE {table} SET {column} = {Dialect.ToSingle(column)}");
+                context.Execute(Dialect.ChangeToSingle(table, column));
             }
             else if (!old.IsMultiple && field.IsMultiple)
-                context.Execute($"UPDATE {table} SET {column} = {Dialect.ToMultiple(column)}");
+                context.Execute(Dialect.ChangeToMultiple(table, column));
         }
         if (loss.Any) throw ApiException.BadRequest("Failed to update collection.", new JsonObject { ["fields"] = loss.ToJson() });
 

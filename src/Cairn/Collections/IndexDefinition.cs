@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cairn.Storage;
 
 namespace Cairn.Collections;
 
@@ -41,6 +42,19 @@ public sealed partial record IndexDefinition(string Name, bool Unique, IReadOnly
         var columns = string.Join(", ", Columns.Select(c =>
             $"`{c.Name}`" + (c.Collate is null ? "" : " COLLATE " + c.Collate) + (c.Sort is null ? "" : " " + c.Sort)));
         return $"CREATE {(Unique ? "UNIQUE " : "")}INDEX `{Name}` ON `{table}` ({columns})" + (Where is null ? "" : " WHERE " + Where);
+    }
+
+    /// <summary>
+    /// The statement to run on the engine: identifiers quoted its way, and SQLite's collations translated
+    /// (<c>BINARY</c> is PostgreSQL's <c>"C"</c>; <c>NOCASE</c> and <c>RTRIM</c> have no equivalent and are left out).
+    /// </summary>
+    public string ToDdl(string table, SqlDialect dialect)
+    {
+        if (dialect.IsSqlite) return ToSql(table);
+        var columns = string.Join(", ", Columns.Select(c =>
+            dialect.Quote(c.Name) + (c.Collate == "BINARY" ? " COLLATE \"C\"" : "") + (c.Sort is null ? "" : " " + c.Sort)));
+        return $"CREATE {(Unique ? "UNIQUE " : "")}INDEX {dialect.Quote(Name)} ON {dialect.Quote(table)} ({columns})" +
+               (Where is null ? "" : " WHERE " + Where.Replace('`', '"'));
     }
 }
 

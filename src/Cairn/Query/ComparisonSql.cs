@@ -8,17 +8,22 @@ namespace Cairn.Query;
 /// </summary>
 internal static class ComparisonSql
 {
-    public static string Build(CompareOp op, SqlOperand left, SqlOperand right, QueryBindings bindings, SqlDialect dialect) => op switch
+    public static string Build(CompareOp op, SqlOperand left, SqlOperand right, QueryBindings bindings, SqlDialect dialect)
     {
-        CompareOp.Equal => Equality(true, left, right, bindings, dialect),
-        CompareOp.NotEqual => Equality(false, left, right, bindings, dialect),
-        CompareOp.Greater => $"{left.Emit(bindings)} > {right.Emit(bindings)}",
-        CompareOp.GreaterOrEqual => $"{left.Emit(bindings)} >= {right.Emit(bindings)}",
-        CompareOp.Less => $"{left.Emit(bindings)} < {right.Emit(bindings)}",
-        CompareOp.LessOrEqual => $"{left.Emit(bindings)} <= {right.Emit(bindings)}",
-        CompareOp.Like or CompareOp.NotLike => dialect.Like(left.Emit(bindings), LikeRight(right, bindings, dialect), negate: op == CompareOp.NotLike),
-        _ => throw new ArgumentOutOfRangeException(nameof(op)),
-    };
+        if (op is CompareOp.Like or CompareOp.NotLike)
+            return dialect.Like(OperandTypes.AsText(left, bindings, dialect).Emit(bindings), LikeRight(right, bindings, dialect), negate: op == CompareOp.NotLike);
+        (left, right) = OperandTypes.Unify(left, right, bindings, dialect);
+        return op switch
+        {
+            CompareOp.Equal => Equality(true, left, right, bindings, dialect),
+            CompareOp.NotEqual => Equality(false, left, right, bindings, dialect),
+            CompareOp.Greater => $"{left.Emit(bindings)} > {right.Emit(bindings)}",
+            CompareOp.GreaterOrEqual => $"{left.Emit(bindings)} >= {right.Emit(bindings)}",
+            CompareOp.Less => $"{left.Emit(bindings)} < {right.Emit(bindings)}",
+            CompareOp.LessOrEqual => $"{left.Emit(bindings)} <= {right.Emit(bindings)}",
+            _ => throw new ArgumentOutOfRangeException(nameof(op)),
+        };
+    }
 
     private static string LikeRight(SqlOperand right, QueryBindings bindings, SqlDialect dialect) =>
         right.IsConstant
@@ -37,16 +42,12 @@ internal static class ComparisonSql
         // One side is known to be non-empty, so null and empty need no special care: a = 'x'.
         if (left.IsKnownNonEmpty || right.IsKnownNonEmpty)
             return Op(left.IsEmptyConstant ? "''" : left.Emit(bindings), right.IsEmptyConstant ? "''" : right.Emit(bindings));
-        if (left.IsEmptyConstant)
+        if (left.IsEmptyConstant || right.IsEmptyConstant)
         {
-            var r = right.Emit(bindings);
-            return $"({Op("''", r)} {join} {r} {nullTest})";
+            var other = left.IsEmptyConstant ? right : left;
+            var sql = other.Emit(bindings);
+            return $"({dialect.EmptyComparison(sql, other.Kind, equal)} {join} {sql} {nullTest})";
         }
-        if (right.IsEmptyConstant)
-        {
-            var l = left.Emit(bindings);
-            return $"({Op(l, "''")} {join} {l} {nullTest})";
-        }
-        return Op($"COALESCE({left.Emit(bindings)}, '')", $"COALESCE({right.Emit(bindings)}, '')");
+        return Op(dialect.CoalesceEmpty(left.Emit(bindings), left.Kind), dialect.CoalesceEmpty(right.Emit(bindings), right.Kind));
     }
 }

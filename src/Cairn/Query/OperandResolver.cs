@@ -122,7 +122,8 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
             if (field is null) throw new QueryResolveException($":changed needs a field of {context.Collection.Name}; \"{key}\" is not one.");
             if (!present) return SqlOperand.Constant(false);
             var stored = $"{context.Alias}.{Q(field.Name)}";
-            return SqlOperand.Column(Dialect.Same(bindings.Add(DbValue(field, body[key])), stored, equal: false), noCoalesce: true);
+            var submitted = Dialect.Parameter(bindings.Add(DbValue(field, body[key])), FieldTypes.ColumnKind(field));
+            return SqlOperand.Column(Dialect.Same(submitted, stored, equal: false), ColumnKind.Bool, noCoalesce: true);
         }
         if (field is null)
         {
@@ -249,25 +250,26 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
     private SqlOperand Final(Cursor cursor, Field field, string? modifier, JoinScope scope)
     {
         var isJson = field.Type is FieldTypes.Json or FieldTypes.GeoPoint;
+        var kind = FieldTypes.ColumnKind(field);
         switch (modifier)
         {
             case null:
                 return cursor.Values is not null
-                    ? SqlOperand.Constant(DbValue(field, cursor.Values.GetValueOrDefault(field.Name))) with { NoCoalesce = isJson }
-                    : SqlOperand.Column(Column(cursor, field), cursor.Multi, isJson);
+                    ? SqlOperand.Constant(DbValue(field, cursor.Values.GetValueOrDefault(field.Name)), SqlOperand.Normalize(kind)) with { NoCoalesce = isJson }
+                    : SqlOperand.Column(Column(cursor, field), kind, cursor.Multi, isJson);
             case "lower":
-                return SqlOperand.Column($"LOWER({Column(cursor, field)})", cursor.Multi, isJson);
+                return SqlOperand.Column(Dialect.Lower(Column(cursor, field), kind), ColumnKind.Text, cursor.Multi, isJson);
             case "length":
                 if (!FieldTypes.CanBeMultiple(field.Type)) throw new QueryResolveException($":length applies to select, relation and file fields; \"{field.Name}\" is {field.Type}.");
                 if (cursor.Values is not null)
                     return SqlOperand.Constant((double)(cursor.Values.GetValueOrDefault(field.Name) switch { List<string> l => l.Count, string { Length: > 0 } => 1, _ => 0 }));
                 var column = Column(cursor, field);
-                return SqlOperand.Column(field.IsMultiple ? Dialect.ArrayLength(column) : $"(CASE WHEN {column} = '' OR {column} IS NULL THEN 0 ELSE 1 END)", cursor.Multi);
+                return SqlOperand.Column(field.IsMultiple ? Dialect.ArrayLength(column) : $"(CASE WHEN {column} = '' OR {column} IS NULL THEN 0 ELSE 1 END)", ColumnKind.Number, cursor.Multi);
             case "each":
                 if (!field.IsMultiple) throw new QueryResolveException($":each applies to multiple select, relation and file fields; \"{field.Name}\" is single.");
                 if (!scope.AllowMulti) throw new QueryResolveException($"Cannot sort by \"{field.Name}:each\": it holds several values.");
                 var each = scope.Join(cursor.Key + "." + field.Name + ":each", "e", a => $"LEFT JOIN {Dialect.JsonEach(Column(cursor, field))} AS {a} ON 1 = 1");
-                return SqlOperand.Column(Dialect.JsonEachValue(each), multi: true);
+                return SqlOperand.Column(Dialect.JsonEachValue(each), ColumnKind.Text, multi: true);
             case "isset" or "changed":
                 throw new QueryResolveException($":{modifier} applies only to @request.body fields.");
             default:
@@ -282,8 +284,8 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
         var sql = Dialect.JsonExtract(Column(cursor, field), bindings.Add(jsonPath));
         return modifier switch
         {
-            null => SqlOperand.Column(sql, cursor.Multi, noCoalesce: true),
-            "lower" => SqlOperand.Column($"LOWER({sql})", cursor.Multi, noCoalesce: true),
+            null => SqlOperand.Column(sql, ColumnKind.Json, cursor.Multi, noCoalesce: true),
+            "lower" => SqlOperand.Column(Dialect.Lower(sql, ColumnKind.Json), ColumnKind.Text, cursor.Multi, noCoalesce: true),
             _ => throw new QueryResolveException($"The modifier :{modifier} does not apply to a JSON path."),
         };
     }
@@ -296,14 +298,14 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
             {
                 if (function.Arguments.Count != 4) throw new QueryResolveException("geoDistance takes 4 arguments: lonA, latA, lonB, latB.");
                 var args = function.Arguments.Select(a => Resolve(a, scope)).ToList();
-                return SqlOperand.Column(Dialect.GeoDistance(args.Select(a => a.Emit(bindings)).ToList()), args.Any(a => a.Multi), noCoalesce: true);
+                return SqlOperand.Column(Dialect.GeoDistance(args.Select(a => a.EmitAs(ColumnKind.Number, bindings, Dialect)).ToList()), ColumnKind.Number, args.Any(a => a.Multi), noCoalesce: true);
             }
             case "strftime":
             {
                 if (function.Arguments.Count is < 1 or > QueryParser.MaxFunctionArguments)
                     throw new QueryResolveException($"strftime takes 1 to {QueryParser.MaxFunctionArguments} arguments: format, time value, modifiers.");
                 var args = function.Arguments.Select(a => Resolve(a, scope)).ToList();
-                return new SqlOperand { Sql = Dialect.Strftime(args.Select(a => a.Emit(bindings)).ToList()), Multi = args.Any(a => a.Multi), MayBeEmpty = true };
+                return new SqlOperand { Sql = Dialect.Strftime(args.Select(a => a.EmitAs(ColumnKind.Text, bindings, Dialect)).ToList()), Kind = ColumnKind.Text, Multi = args.Any(a => a.Multi), MayBeEmpty = true };
             }
             default:
                 throw new QueryResolveException($"Unknown function \"{function.Name}\"; the known ones are geoDistance and strftime.");

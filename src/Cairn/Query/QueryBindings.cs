@@ -12,11 +12,11 @@ public sealed class QueryBindings
 
     public IReadOnlyList<KeyValuePair<string, object?>> Parameters => _parameters;
 
-    /// <summary>Binds a value and returns its parameter name; <c>bool</c> binds as 1/0 so SQLite and PostgreSQL compare it alike.</summary>
+    /// <summary>Binds a value and returns its parameter name (SQLite stores a <c>bool</c> as 1/0, PostgreSQL as a boolean).</summary>
     public string Add(object? value)
     {
         var name = "@q" + _parameters.Count;
-        _parameters.Add(new(name, value is bool b ? (b ? 1L : 0L) : value));
+        _parameters.Add(new(name, value));
         return name;
     }
 

@@ -22,6 +22,8 @@ public sealed class QueryParser
     public static QueryExpr Parse(string text)
     {
         if (text.Length > MaxLength) throw new QuerySyntaxException($"The expression is longer than {MaxLength} characters.");
+        // No stored text can hold NUL on PostgreSQL, so it is refused on every engine alike.
+        if (text.Contains('\0')) throw new QuerySyntaxException("The expression contains a NUL character.");
         var parser = new QueryParser(text);
         parser.SkipSpace();
         if (parser.AtEnd) throw new QuerySyntaxException("The expression is empty.");

@@ -316,7 +316,7 @@ public sealed class ReferenceEvaluator(Func<string, Collection?> findCollection,
                 {
                     "collectionId" => auth.Collection.Id,
                     "collectionName" => auth.Collection.Name,
-                    _ => auth.Collection.FindField(segments[2]) is { } f ? RecordStore.ToDbValue(f, auth[f.Name]) : null,
+                    _ => auth.Collection.FindField(segments[2]) is { } f ? RecordStore.ToDbValue(f, auth[f.Name]) switch { bool b => b ? 1L : 0L, var v => v } : null,
                 };
                 break;
             default: throw new QueryResolveException($"The reference evaluator does not read \"{string.Join('.', segments)}\".");
@@ -402,6 +402,7 @@ public sealed class ReferenceEvaluator(Func<string, Collection?> findCollection,
             null => Val.Null,
             double d => new Val(d == Math.Floor(d) && Math.Abs(d) < 9e15 ? (object)(long)d : d, Affinity.Numeric),
             long l => new Val(l, Affinity.Numeric),
+            bool b => new Val(b ? 1L : 0L, Affinity.Numeric),
             string s => new Val(s, Affinity.Text),
             _ => new Val(Convert.ToString(db, CultureInfo.InvariantCulture), Affinity.Text),
         };

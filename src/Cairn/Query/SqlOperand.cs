@@ -1,3 +1,5 @@
+using Cairn.Storage;
+
 namespace Cairn.Query;
 
 /// <summary>
@@ -8,6 +10,12 @@ namespace Cairn.Query;
 /// </summary>
 internal sealed record SqlOperand
 {
+    /// <summary>
+    /// What the value is, where known: typed engines (PostgreSQL) need both sides of a comparison to agree, where
+    /// SQLite converts by column affinity. Null for a NULL constant. JSON arrays and geo points count as <see cref="ColumnKind.Json"/>.
+    /// </summary>
+    public ColumnKind? Kind { get; init; }
+
     /// <summary>The SQL expression; null for a constant.</summary>
     public string? Sql { get; init; }
 
@@ -29,11 +37,22 @@ internal sealed record SqlOperand
 
     public bool IsKnownNonEmpty => IsConstant && !IsEmptyConstant;
 
-    public static SqlOperand Constant(object? value) => new() { Value = value };
+    public static SqlOperand Constant(object? value, ColumnKind? kind = null) => new() { Value = value, Kind = kind ?? KindOf(value) };
 
     public static SqlOperand Null { get; } = new() { Value = null };
 
-    public static SqlOperand Column(string sql, bool multi = false, bool noCoalesce = false) => new() { Sql = sql, Multi = multi, NoCoalesce = noCoalesce };
+    public static SqlOperand Column(string sql, ColumnKind kind, bool multi = false, bool noCoalesce = false) =>
+        new() { Sql = sql, Kind = Normalize(kind), Multi = multi, NoCoalesce = noCoalesce };
+
+    public static ColumnKind? KindOf(object? value) => value switch
+    {
+        null => null,
+        string => ColumnKind.Text,
+        bool => ColumnKind.Bool,
+        _ => ColumnKind.Number,
+    };
+
+    public static ColumnKind Normalize(ColumnKind kind) => kind is ColumnKind.JsonArray or ColumnKind.GeoPoint ? ColumnKind.Json : kind;
 
     /// <summary>The operand as SQL, binding a constant.</summary>
     public string Emit(QueryBindings bindings) => Sql ?? bindings.Add(Value);

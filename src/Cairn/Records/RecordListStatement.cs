@@ -29,13 +29,9 @@ internal sealed record RecordListStatement(string Select, string Count, QueryBin
             if (query.Filter is { } filter) conditions.Add(FilterCompiler.Compile(filter, client, bindings));
             foreach (var (key, descending) in query.Sort)
             {
-                var expression = key switch
-                {
-                    ListQuery.RandomKey => dialect.RandomOrder,
-                    ListQuery.RowIdKey => $"{alias}.{dialect.RowId}",
-                    _ => sort.Expression(key),
-                };
-                order.Add(expression + (descending && key != ListQuery.RandomKey ? " DESC" : ""));
+                if (key == ListQuery.RandomKey) order.Add(dialect.RandomOrder);
+                else if (key == ListQuery.RowIdKey) order.Add(dialect.OrderBy($"{alias}.{dialect.RowId}", descending));
+                else order.AddRange(sort.Expressions(key).Select(e => dialect.OrderBy(e, descending)));
             }
             conditions.AddRange(sort.Guards);
         }

@@ -34,10 +34,15 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
             .Select(c => prefix + dialect.Quote(c)));
     }
 
+    /// <summary>
+    /// The record <paramref name="id"/>. Inside a write unit (a transaction) the row is also locked until the commit,
+    /// so that a check on it (If-Match, a rule) still holds when the update lands, on engines with concurrent writers.
+    /// </summary>
     public Record? FindById(DbConnection connection, DbTransaction? transaction, Collection collection, string id)
     {
+        var lockRow = transaction is not null && !collection.IsView ? dialect.LockForUpdate : "";
         using var command = connection.CreateCommand(
-            $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} = @p0 LIMIT 1", id);
+            $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} = @p0 LIMIT 1{lockRow}", id);
         command.Transaction = transaction;
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader, collection) : null;
@@ -168,7 +173,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     public static object? ToDbValue(Field field, object? value) => FieldTypes.ColumnKind(field) switch
     {
         ColumnKind.Number => value is double d ? d : 0d,
-        ColumnKind.Bool => value is true ? 1L : 0L,
+        ColumnKind.Bool => value is true,
         ColumnKind.JsonArray => JsonSerializer.Serialize(value as List<string> ?? [], CairnJson.Options),
         ColumnKind.Json => value is JsonNode node ? node.ToJsonString(CairnJson.Options) : null,
         ColumnKind.GeoPoint => (value as JsonNode ?? new JsonObject { ["lon"] = 0, ["lat"] = 0 }).ToJsonString(CairnJson.Options),
@@ -179,7 +184,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     {
         var fields = record.Collection.Fields;
         var columns = string.Join(", ", fields.Select(f => dialect.Quote(f.Name)).Append(dialect.Quote(RecordsColumns.Version)));
-        var parameters = string.Join(", ", fields.Select((_, i) => "@p" + i).Append("1"));
+        var parameters = string.Join(", ", fields.Select((f, i) => dialect.Parameter("@p" + i, FieldTypes.ColumnKind(f))).Append("1"));
         using var command = context.Command($"INSERT INTO {dialect.Quote(record.Collection.Name)} ({columns}) VALUES ({parameters})",
             fields.Select(f => ToDbValue(f, record[f.Name])).ToArray());
         ExecuteMappingUnique(command, record.Collection);
@@ -200,7 +205,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
             if (increments.TryGetValue(field.Name, out var delta))
                 sets.Add($"{column} = {column} + @p{values.Count}");
             else
-                sets.Add($"{column} = @p{values.Count}");
+                sets.Add($"{column} = {dialect.Parameter("@p" + values.Count, FieldTypes.ColumnKind(field))}");
             values.Add(increments.TryGetValue(field.Name, out var d) ? d : ToDbValue(field, record[field.Name]));
         }
         values.Add(record.Id);
@@ -248,8 +253,10 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
         {
             command.ExecuteNonQuery();
         }
-        catch (DbException e) when (dialect.IsUniqueViolation(e, out var columns))
+        catch (DbException e) when (dialect.IsUniqueViolation(e, out var columns, out var index))
         {
+            if (index is not null)
+                columns = collection.Indexes.Select(IndexDefinition.TryParse).FirstOrDefault(i => i?.Name == index)?.Columns.Select(c => c.Name).ToList() ?? [];
             var errors = new ValidationErrors();
             foreach (var column in columns.DefaultIfEmpty("id"))
                 errors.Add(collection.FindField(column)?.Name ?? column, "validation_not_unique", "Value must be unique.");

@@ -84,7 +84,7 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, Recor
     private static object? NewRowValue(Field field, Record record)
     {
         if (field.Name == "id" && record.Id.Length == 0) return "__temp_id__";
-        if (record.Collection.IsAuth && field.Name == "verified") return 0L;
+        if (record.Collection.IsAuth && field.Name == "verified") return false;
         return RecordStore.ToDbValue(field, record[field.Name]);
     }
 

@@ -57,4 +57,24 @@ internal static class WriteContextExtensions
         using var command = context.Command(sql);
         command.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// Runs a statement whose failure the caller handles and goes on from: on PostgreSQL a failed statement
+    /// spoils the whole transaction unless it ran inside a savepoint that is rolled back.
+    /// </summary>
+    public static void ExecuteInSavepoint(this WriteContext context, string sql)
+    {
+        context.Execute("SAVEPOINT statement");
+        try
+        {
+            context.Execute(sql);
+            context.Execute("RELEASE SAVEPOINT statement");
+        }
+        catch (DbException)
+        {
+            context.Execute("ROLLBACK TO SAVEPOINT statement");
+            context.Execute("RELEASE SAVEPOINT statement");
+            throw;
+        }
+    }
 }

@@ -5,11 +5,41 @@ namespace Cairn.Storage;
 /// <summary>What differs between SQL engines. Everything above this class writes dialect-free SQL through it.</summary>
 public abstract class SqlDialect
 {
+    /// <summary>SQLite, whose SQL the stored index and view definitions are written in (as PocketBase stores them).</summary>
+    public virtual bool IsSqlite => false;
+
     /// <summary>Quotes an identifier. Identifiers are validated names, never user values, but are still quoted.</summary>
     public abstract string Quote(string identifier);
 
     /// <summary>The column type of a field kind.</summary>
     public abstract string ColumnType(ColumnKind kind);
+
+    /// <summary>
+    /// True when both sides of a comparison must have one type (PostgreSQL); SQLite converts by column affinity.
+    /// See <c>Query/OperandTypes.cs</c>.
+    /// </summary>
+    public virtual bool TypedComparisons => false;
+
+    /// <summary>An expression of one kind as a value of another (only asked for when <see cref="TypedComparisons"/>).</summary>
+    public virtual string Convert(string sql, ColumnKind from, ColumnKind to) => sql;
+
+    /// <summary><c>LOWER</c> of a value of any kind, as text.</summary>
+    public virtual string Lower(string sql, ColumnKind kind) => $"LOWER({sql})";
+
+    /// <summary>The value with NULL as <c>''</c>, for the null-and-empty-are-alike equality.</summary>
+    public virtual string CoalesceEmpty(string sql, ColumnKind? kind) => $"COALESCE({sql}, '')";
+
+    /// <summary>The value compared with <c>''</c> (<c>a = ''</c> or <c>a IS NOT ''</c>).</summary>
+    public virtual string EmptyComparison(string sql, ColumnKind? kind, bool equal) => equal ? $"{sql} = ''" : Same(sql, "''", equal: false);
+
+    /// <summary>The clause that locks the rows a SELECT reads until the transaction ends; SQLite's single writer needs none.</summary>
+    public virtual string LockForUpdate => "";
+
+    /// <summary>What to order by for a value of <paramref name="kind"/>, most significant first.</summary>
+    public virtual IReadOnlyList<string> SortKeys(string sql, ColumnKind kind) => [sql];
+
+    /// <summary>An ORDER BY term; NULL sorts first ascending and last descending, as in SQLite.</summary>
+    public virtual string OrderBy(string sql, bool descending) => descending ? sql + " DESC" : sql;
 
     /// <summary>The expression for a random sort order.</summary>
     public abstract string RandomOrder { get; }
@@ -17,11 +47,17 @@ public abstract class SqlDialect
     /// <summary>The expression for insertion order (<c>@rowid</c>).</summary>
     public abstract string RowId { get; }
 
-    /// <summary>Converts a single-value column to a JSON array of that value (a field becoming multiple).</summary>
-    public abstract string ToMultiple(string column);
+    /// <summary>The definition of a column holding <see cref="RowId"/>, for engines whose tables have none of their own.</summary>
+    public virtual string? RowIdColumn => null;
 
-    /// <summary>Keeps the last item of a JSON array column (a field becoming single).</summary>
-    public abstract string ToSingle(string column);
+    /// <summary>A bound parameter as a value of a column of <paramref name="kind"/> (JSON is sent as text).</summary>
+    public virtual string Parameter(string name, ColumnKind kind) => name;
+
+    /// <summary>The statement turning a single-value column into a JSON array of that value (a field becoming multiple).</summary>
+    public abstract string ChangeToMultiple(string table, string column);
+
+    /// <summary>The statement keeping the last item of a JSON array column (a field becoming single).</summary>
+    public abstract string ChangeToSingle(string table, string column);
 
     /// <summary>A condition true when the JSON array column holds the bound value.</summary>
     public abstract string ArrayContains(string column, string parameter);
@@ -71,8 +107,12 @@ public abstract class SqlDialect
     /// </summary>
     public abstract DbTransaction BeginReadOnlyTransaction(DbConnection connection);
 
-    /// <summary>True when the error is a unique-constraint violation; <paramref name="columns"/> names the columns when known.</summary>
-    public abstract bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns);
+    /// <summary>
+    /// True when the error is a unique-constraint violation. <paramref name="columns"/> names the columns when the
+    /// engine says (SQLite); otherwise <paramref name="index"/> names the violated index (PostgreSQL), whose
+    /// columns the caller knows from the collection.
+    /// </summary>
+    public abstract bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns, out string? index);
 }
 
 /// <summary>How a field's value is stored.</summary>

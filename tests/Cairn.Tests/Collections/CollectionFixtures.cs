@@ -58,29 +58,39 @@ public static class CollectionFixtures
         Assert.True(response.Status == 404, $"{idOrName} should not exist: {response.Text}");
     }
 
-    /// <summary>The columns of a table as SQLite reports them, to check that a failed change left the table alone.</summary>
+    /// <summary>The columns of a table as the engine reports them, to check that a failed change left the table alone.</summary>
     public static Task<List<string>> ColumnsAsync(this TestServer server, string table) =>
         server.Service<IDatabase>().ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand("SELECT name FROM pragma_table_info(@p0) ORDER BY cid", table);
+            using var command = connection.CreateCommand(TestDatabase.IsPostgres
+                ? "SELECT column_name FROM information_schema.columns WHERE table_name = @p0 AND column_name <> '_rowid_' ORDER BY ordinal_position"
+                : "SELECT name FROM pragma_table_info(@p0) ORDER BY cid", table);
             using var reader = command.ExecuteReader();
             var columns = new List<string>();
             while (reader.Read()) columns.Add(reader.GetString(0));
             return columns;
         });
 
-    /// <summary>The names of the explicit indexes SQLite holds for a table.</summary>
+    /// <summary>The names of the explicit indexes the engine holds for a table (not the primary key's).</summary>
     public static Task<List<string>> SqlIndexesAsync(this TestServer server, string table) =>
         server.Service<IDatabase>().ReadAsync(connection =>
         {
-            using var command = connection.CreateCommand("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = @p0 AND sql IS NOT NULL ORDER BY name", table);
+            using var command = connection.CreateCommand(TestDatabase.IsPostgres
+                ? "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid " +
+                  "WHERE t.relname = @p0 AND NOT x.indisprimary ORDER BY i.relname COLLATE \"C\""
+                : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = @p0 AND sql IS NOT NULL ORDER BY name", table);
             using var reader = command.ExecuteReader();
             var names = new List<string>();
             while (reader.Read()) names.Add(reader.GetString(0));
             return names;
         });
 
-    public static async Task<bool> TableExistsAsync(this TestServer server, string table) =>
-        await server.Service<IDatabase>().ReadAsync(connection =>
-            connection.Scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = @p0", table)) is not null;
+    public static Task<bool> TableExistsAsync(this TestServer server, string table) => server.SchemaObjectExistsAsync("table", table);
+
+    /// <summary>Whether the engine holds a table (<paramref name="type"/> "table") or a view ("view") of that name.</summary>
+    public static async Task<bool> SchemaObjectExistsAsync(this TestServer server, string type, string name) =>
+        await server.Service<IDatabase>().ReadAsync(connection => TestDatabase.IsPostgres
+            ? connection.Scalar("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @p0 AND table_type = @p1",
+                name, type == "view" ? "VIEW" : "BASE TABLE")
+            : connection.Scalar("SELECT 1 FROM sqlite_master WHERE type = @p1 AND name = @p0", name, type)) is not null;
 }

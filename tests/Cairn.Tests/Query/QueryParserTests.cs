@@ -157,7 +157,7 @@ public sealed class QueryParserTests
     [InlineData("f(1 = 1", "Expected ','")]
     [InlineData("f(1, = 1", "Expected a field")]
     [InlineData("a = 1 /", "Unexpected character")]
-    [InlineData("a = 1\0", "Unexpected character")]
+    [InlineData("a = 1\0", "NUL character")]
     [InlineData("a = é", "Expected a field")]
     public void Parse_Malformed_FailsWithAClearMessage(string text, string fragment)
     {

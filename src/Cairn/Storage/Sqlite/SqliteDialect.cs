@@ -7,6 +7,8 @@ internal sealed class SqliteDialect : SqlDialect
 {
     public static readonly SqliteDialect Instance = new();
 
+    public override bool IsSqlite => true;
+
     public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
 
     // JSON values are declared TEXT, not JSON: SQLite gives an unknown type name NUMERIC affinity,
@@ -25,11 +27,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string RowId => "_rowid_";
 
-    public override string ToMultiple(string column) =>
-        $"CASE WHEN {column} = '' OR {column} IS NULL THEN '[]' WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column} ELSE json_array({column}) END";
+    // SQLite columns take any value, so the column stays and its values are rewritten.
+    public override string ChangeToMultiple(string table, string column) =>
+        $"UPDATE {table} SET {column} = CASE WHEN {column} = '' OR {column} IS NULL THEN '[]' WHEN json_valid({column}) AND json_type({column}) = 'array' THEN {column} ELSE json_array({column}) END";
 
-    public override string ToSingle(string column) =>
-        $"CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN COALESCE(json_extract({column}, '$[#-1]'), '') ELSE COALESCE({column}, '') END";
+    public override string ChangeToSingle(string table, string column) =>
+        $"UPDATE {table} SET {column} = CASE WHEN json_valid({column}) AND json_type({column}) = 'array' THEN COALESCE(json_extract({column}, '$[#-1]'), '') ELSE COALESCE({column}, '') END";
 
     public override string ArrayContains(string column, string parameter) =>
         $"EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({column}) THEN {column} ELSE '[]' END) WHERE json_each.value = {parameter})";
@@ -87,9 +90,10 @@ internal sealed class SqliteDialect : SqlDialect
     public override DbTransaction BeginReadOnlyTransaction(DbConnection connection) =>
         ((SqliteConnection)connection).BeginTransaction(deferred: true);
 
-    public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns)
+    public override bool IsUniqueViolation(DbException error, out IReadOnlyList<string> columns, out string? index)
     {
         columns = [];
+        index = null;
         // SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555)
         if (error is not SqliteException { SqliteErrorCode: 19 } e || e.SqliteExtendedErrorCode is not (2067 or 1555)) return false;
         const string marker = "constraint failed: ";

@@ -351,7 +351,5 @@ public sealed class ViewCollectionsApiTests
         (await server.SendAsync(HttpMethod.Post, "/api/collections/meta/dry-run-view", body, user)).AssertError(403);
     }
 
-    private static async Task<bool> ViewExistsAsync(TestServer server, string name) =>
-        await server.Service<Cairn.Storage.IDatabase>().ReadAsync(connection =>
-            Cairn.Storage.DbCommandExtensions.Scalar(connection, "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = @p0", name)) is not null;
+    private static Task<bool> ViewExistsAsync(TestServer server, string name) => server.SchemaObjectExistsAsync("view", name);
 }
