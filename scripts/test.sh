@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite: the .NET tests (API scenarios, storage, crash and concurrency tests) and the
-# Node suite that drives a live `cairn serve` with the official PocketBase JS SDK. Installs what the
-# suites need (npm packages) and ends with the line "N passed, N failed".
+# Runs every test suite: the .NET tests (API scenarios, storage, crash and concurrency tests), the
+# Node suite that drives a live `cairn serve` with the official PocketBase JS SDK, and an sqlmap scan of
+# a live server (tests/security). Installs what the suites need (npm packages, sqlmap) and ends with the
+# line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -33,6 +34,13 @@ CAIRN_DLL="$root/artifacts/cairn/Cairn.Server.dll" node --test --test-concurrenc
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 p=$(grep -E '^# pass [0-9]+' "$results/sdk.log" | awk '{print $3}'); f=$(grep -E '^# fail [0-9]+' "$results/sdk.log" | awk '{print $3}')
 if [[ -z "$p" ]]; then failed=$((failed + 1)); status=1; else passed=$((passed + p)); failed=$((failed + ${f:-0})); fi
+
+echo "== SQL injection scan (tests/security/sqlmap.sh)"
+tests/security/sqlmap.sh "$root/artifacts/cairn/Cairn.Server.dll" 2>&1 | tee "$results/security.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$results/security.log" | tail -1)
+if [[ -z "$line" ]]; then failed=$((failed + 1)); status=1
+else p=${line%% *}; f=${line#*, }; passed=$((passed + p)); failed=$((failed + ${f%% *})); fi
 
 [[ $failed -eq 0 ]] || status=1
 echo "$passed passed, $failed failed"
