@@ -11,6 +11,7 @@
 using System.Text.Json;
 using Cairn;
 using Cairn.Observability;
+using Cairn.Storage;
 using Cairn.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,7 @@ var app = await CairnApp.BuildAsync(options, builder =>
     if (args.Contains("--no-console-log")) builder.Logging.ClearProviders();
 });
 
-var data = app.Services.GetRequiredService<SqliteDatabase>();
+var data = (SqliteDatabase)app.Services.GetRequiredService<IDatabase>();
 var logs = app.Services.GetRequiredService<LogStore>().Database;
 app.MapGet("/_bench/writer-stats", () => Results.Json(new
 {
