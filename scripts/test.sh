@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: the .NET tests (API scenarios, storage, crash and concurrency tests), the
-# Node suite that drives a live `cairn serve` with the official PocketBase JS SDK, and an sqlmap scan of
-# a live server (tests/security). Installs what the suites need (npm packages, sqlmap) and ends with the
+# Node suite that drives a live `cairn serve` with the official PocketBase JS SDK, both once on SQLite and
+# once on a throwaway PostgreSQL (scripts/postgres.sh), and an sqlmap scan of a live server
+# (tests/security). Installs what the suites need (npm packages, PostgreSQL, sqlmap) and ends with the
 # line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,28 +28,48 @@ dotnet test --solution Cairn.slnx -c Release --no-build 2>&1 | tee "$results/dot
 count "$results/dotnet.log"
 if ! grep -qE '^\s+succeeded: [0-9]+' "$results/dotnet.log"; then failed=$((failed + 1)); status=1; fi
 
-echo "== .NET tests on PostgreSQL (scripts/postgres.sh starts a throwaway server)"
+# One throwaway PostgreSQL serves both PostgreSQL passes (.NET and SDK); each test server gets its own database.
+# If it does not start, both passes count as failures: a missing PostgreSQL never skips silently.
+echo "== PostgreSQL (scripts/postgres.sh starts a throwaway server)"
 pgdir=$(mktemp -d /tmp/cairn-pg.XXXXXX)
-trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
-if pg=$(scripts/postgres.sh start "$pgdir"); then
+# rmdir: a start that failed before claiming the folder leaves it empty, and stop only removes folders it claimed.
+trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || rmdir "$pgdir" 2>/dev/null || true' EXIT
+if ! pg=$(scripts/postgres.sh start "$pgdir"); then
+  pg=""; echo "PostgreSQL did not start: the .NET and SDK PostgreSQL passes count as failed"
+fi
+
+echo "== .NET tests on PostgreSQL"
+if [[ -n "$pg" ]]; then
   pending=(); while read -r class _; do [[ -n "$class" && "$class" != \#* ]] && pending+=(--filter-not-class "$class"); done < tests/postgres-pending.txt
   echo "PostgreSQL: $(( ${#pending[@]} / 2 )) test classes pending, listed in tests/postgres-pending.txt"
   CAIRN_TEST_POSTGRES="$pg" dotnet test --solution Cairn.slnx -c Release --no-build -- "${pending[@]}" 2>&1 | tee "$results/dotnet-postgres.log"
   [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
   count "$results/dotnet-postgres.log"
   if ! grep -qE '^\s+succeeded: [0-9]+' "$results/dotnet-postgres.log"; then failed=$((failed + 1)); status=1; fi
-  scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true
 else
-  echo "PostgreSQL did not start: the PostgreSQL pass counts as failed"; failed=$((failed + 1)); status=1
+  echo "no PostgreSQL: counted as failed"; failed=$((failed + 1)); status=1
 fi
 
-echo "== PocketBase JS SDK suite (tests/sdk)"
+sdk() { # $1 = log file; runs tests/sdk against the built server (on PostgreSQL when CAIRN_TEST_POSTGRES is set)
+  CAIRN_DLL="$root/artifacts/cairn/Cairn.Server.dll" node --test --test-concurrency=2 tests/sdk/ 2>&1 | tee "$1"
+  [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$1" | awk '{print $3}'); f=$(grep -E '^# fail [0-9]+' "$1" | awk '{print $3}')
+  if [[ -z "$p" ]]; then failed=$((failed + 1)); status=1; else passed=$((passed + p)); failed=$((failed + ${f:-0})); fi
+}
+
+echo "== PocketBase JS SDK suite (tests/sdk) on SQLite"
 dotnet build src/Cairn.Server -c Release -o artifacts/cairn -nologo -v q -clp:"ErrorsOnly;NoSummary" || status=1
 (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error) || status=1
-CAIRN_DLL="$root/artifacts/cairn/Cairn.Server.dll" node --test --test-concurrency=2 tests/sdk/ 2>&1 | tee "$results/sdk.log"
-[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
-p=$(grep -E '^# pass [0-9]+' "$results/sdk.log" | awk '{print $3}'); f=$(grep -E '^# fail [0-9]+' "$results/sdk.log" | awk '{print $3}')
-if [[ -z "$p" ]]; then failed=$((failed + 1)); status=1; else passed=$((passed + p)); failed=$((failed + ${f:-0})); fi
+sdk "$results/sdk.log"
+
+echo "== PocketBase JS SDK suite (tests/sdk) on PostgreSQL"
+if [[ -n "$pg" ]]; then
+  CAIRN_TEST_POSTGRES="$pg" sdk "$results/sdk-postgres.log"
+else
+  echo "no PostgreSQL: counted as failed"; failed=$((failed + 1)); status=1
+fi
+scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true
 
 echo "== SQL injection scan (tests/security/sqlmap.sh)"
 tests/security/sqlmap.sh "$root/artifacts/cairn/Cairn.Server.dll" 2>&1 | tee "$results/security.log"

@@ -1,7 +1,10 @@
 // Starts a live `cairn serve` on a free loopback port with a temporary data folder and a superuser,
-// for one test file; `stop()` ends it and removes the folder. Also the small helpers every test file
+// for one test file; `stop()` ends it and removes the folder. With CAIRN_TEST_POSTGRES (an Npgsql
+// connection string to a server we may create databases on, as scripts/test.sh sets it) the server runs
+// on PostgreSQL instead, in a fresh database that `stop()` drops. Also the small helpers every test file
 // shares: a signed-in superuser client and an assertion on the SDK's ClientResponseError.
 import { spawn, execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,31 +28,96 @@ function freePort() {
   });
 }
 
-export async function startCairn() {
-  const dir = mkdtempSync(join(tmpdir(), "cairn-sdk-"));
-  execFileSync("dotnet", [dll, "superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dir], { stdio: "ignore" });
-  const port = await freePort();
-  const child = spawn("dotnet", [dll, "serve", "--http", `127.0.0.1:${port}`, "--dir", dir, "--synchronous", "normal"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
-    } catch {}
-    if (Date.now() > deadline) { child.kill("SIGKILL"); throw new Error("cairn did not start in 20 s"); }
-    await new Promise((r) => setTimeout(r, 100));
+const postgresAdmin = process.env.CAIRN_TEST_POSTGRES || null;
+
+/** Npgsql's "Key=Value;…" form as a Map with lower-case keys, e.g. host, port, username, password, database. */
+function parseNpgsql(connectionString) {
+  const parts = new Map();
+  for (const part of connectionString.split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0) parts.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
   }
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      rmSync(dir, { recursive: true, force: true });
-    },
+  return parts;
+}
+
+/** Runs one SQL statement with psql on CAIRN_TEST_POSTGRES's maintenance database; throws with psql's message. */
+function psql(sql) {
+  const admin = parseNpgsql(postgresAdmin);
+  const conninfo = [
+    `host=${admin.get("host") ?? admin.get("server") ?? "127.0.0.1"}`,
+    `port=${admin.get("port") ?? "5432"}`,
+    `user=${admin.get("username") ?? admin.get("user id") ?? admin.get("user") ?? "postgres"}`,
+    `dbname=${admin.get("database") ?? "postgres"}`,
+  ].join(" ");
+  // The password travels in the environment, not on a command line other users can read.
+  const env = { ...process.env, PGPASSWORD: admin.get("password") ?? "" };
+  try {
+    execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql], { env, stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    throw new Error(`psql failed on ${conninfo} running ${sql}: ${e.stderr?.toString().trim() || e.message}`);
+  }
+}
+
+/** A new empty database on CAIRN_TEST_POSTGRES: its name and the --db connection string, or null on SQLite. */
+function createDatabase() {
+  if (!postgresAdmin) return null;
+  const name = `cairn_sdk_${randomBytes(8).toString("hex")}`;
+  psql(`CREATE DATABASE "${name}"`);
+  const parts = parseNpgsql(postgresAdmin);
+  parts.set("database", name);
+  return { name, connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(";") };
+}
+
+function dropDatabase(database) {
+  // FORCE ends connections the server's pool may still hold after a SIGKILL.
+  if (database) psql(`DROP DATABASE IF EXISTS "${database.name}" WITH (FORCE)`);
+}
+
+export async function startCairn() {
+  const database = createDatabase();
+  const dir = mkdtempSync(join(tmpdir(), "cairn-sdk-"));
+  const db = database ? ["--db", database.connectionString] : [];
+  const cleanUp = () => {
+    rmSync(dir, { recursive: true, force: true });
+    dropDatabase(database);
   };
+  let child, exited, gone = false;
+  try {
+    execFileSync("dotnet", [dll, "superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dir, ...db], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const port = await freePort();
+    child = spawn("dotnet", [dll, "serve", "--http", `127.0.0.1:${port}`, "--dir", dir, "--synchronous", "normal", ...db], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    exited = new Promise((r) => child.once("exit", r)).then(() => { gone = true; });
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      try {
+        const res = await fetch(`${url}/api/health`);
+        if (res.ok) break;
+      } catch {}
+      if (gone) throw new Error(`cairn exited (code ${child.exitCode}, signal ${child.signalCode}) before serving`);
+      if (Date.now() > deadline) throw new Error("cairn did not start in 20 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      url,
+      async stop() {
+        child.kill("SIGTERM");
+        await exited;
+        cleanUp();
+      },
+    };
+  } catch (e) {
+    if (child && !gone) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    cleanUp();
+    throw e;
+  }
 }
 
 /** A client signed in as the superuser. Auto-cancellation is off so tests may run requests in parallel. */
