@@ -135,9 +135,10 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
             case ColumnKind.Number:
                 return raw switch
                 {
-                    long l => (double)l,
                     double d => d,
                     string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
+                    // A view's column can be any numeric type the engine has (PostgreSQL: integer, bigint, numeric).
+                    int or long or short or decimal or float => Convert.ToDouble(raw, CultureInfo.InvariantCulture),
                     _ => 0d,
                 };
             case ColumnKind.Bool:

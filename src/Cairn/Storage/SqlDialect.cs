@@ -38,6 +38,18 @@ public abstract class SqlDialect
     /// <summary>What to order by for a value of <paramref name="kind"/>, most significant first.</summary>
     public virtual IReadOnlyList<string> SortKeys(string sql, ColumnKind kind) => [sql];
 
+    /// <summary>
+    /// A view collection's column as its field's kind expects it. SQLite takes any value in any column; a typed
+    /// engine needs the id as text and JSON-inferred columns (any expression) as JSON.
+    /// </summary>
+    public virtual string ViewColumn(string column, ColumnKind kind) => column;
+
+    /// <summary>
+    /// The result columns of a query with, where a column is a plain reference to a table's column, that table and
+    /// column as <see cref="DbColumn.BaseTableName"/> and <see cref="DbColumn.BaseColumnName"/> (view field inference).
+    /// </summary>
+    public virtual List<DbColumn> WithOrigins(DbConnection connection, DbTransaction? transaction, List<DbColumn> columns) => columns;
+
     /// <summary>An ORDER BY term; NULL sorts first ascending and last descending, as in SQLite.</summary>
     public virtual string OrderBy(string sql, bool descending) => descending ? sql + " DESC" : sql;
 

@@ -87,9 +87,12 @@ internal sealed partial class ViewSchema(SqlDialect dialect)
     }
 
     /// <summary>Creates the SQL view of a prepared view collection.</summary>
-    public void Create(WriteContext context, Collection view) =>
-        context.Execute($"CREATE VIEW {dialect.Quote(view.Name)} AS SELECT *, 1 AS {dialect.Quote(RecordsColumns.Version)}, " +
+    public void Create(WriteContext context, Collection view)
+    {
+        var columns = string.Join(", ", view.Fields.Select(f => dialect.ViewColumn(dialect.Quote(f.Name), f.Name == "id" ? ColumnKind.Text : FieldTypes.ColumnKind(f))));
+        context.Execute($"CREATE VIEW {dialect.Quote(view.Name)} AS SELECT {columns}, 1 AS {dialect.Quote(RecordsColumns.Version)}, " +
                         $"ROW_NUMBER() OVER () AS {dialect.RowId} FROM (\n{view.ViewQuery}\n) AS {dialect.Quote("_view")}");
+    }
 
     /// <summary>Drops the SQL views of <paramref name="collections"/>, the most recent first.</summary>
     public void DropAll(WriteContext context, IEnumerable<Collection> collections)
@@ -174,15 +177,16 @@ internal sealed partial class ViewSchema(SqlDialect dialect)
     {
         using var command = connection.CreateCommand($"SELECT * FROM (\n{statement}\n) AS {dialect.Quote("_view")} LIMIT 0");
         command.Transaction = transaction;
-        using var reader = command.ExecuteReader();
-        return reader.GetColumnSchema().ToList();
+        List<DbColumn> columns;
+        using (var reader = command.ExecuteReader()) columns = reader.GetColumnSchema().ToList();
+        return dialect.WithOrigins(connection, transaction, columns);
     }
 
     private bool HasBadIds(DbConnection connection, DbTransaction? transaction, string statement)
     {
         var id = dialect.Quote("id");
         using var command = connection.CreateCommand(
-            $"SELECT 1 FROM (\n{statement}\n) AS {dialect.Quote("_view")} GROUP BY {id} HAVING COUNT(*) > 1 OR {id} IS NULL OR {id} = '' LIMIT 1");
+            $"SELECT 1 FROM (\n{statement}\n) AS {dialect.Quote("_view")} GROUP BY {id} HAVING COUNT(*) > 1 OR {id} IS NULL OR CAST({id} AS TEXT) = '' LIMIT 1");
         command.Transaction = transaction;
         return command.ExecuteScalar() is not null;
     }

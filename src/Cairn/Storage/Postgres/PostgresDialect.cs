@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using Npgsql;
+using Npgsql.Schema;
 
 namespace Cairn.Storage.Postgres;
 
@@ -65,6 +66,37 @@ internal sealed partial class PostgresDialect : SqlDialect
     public override IReadOnlyList<string> SortKeys(string sql, ColumnKind kind) => kind is ColumnKind.Json
         ? [$"(CASE WHEN {sql} IS NULL THEN 0 WHEN jsonb_typeof({sql}) IN ('number', 'boolean') THEN 1 WHEN jsonb_typeof({sql}) = 'string' THEN 2 ELSE 3 END)", sql]
         : [sql];
+
+    public override string ViewColumn(string column, ColumnKind kind) => kind switch
+    {
+        ColumnKind.Text => $"CAST({column} AS TEXT) AS {column}",
+        ColumnKind.Json => $"to_jsonb({column}) AS {column}",
+        _ => column,
+    };
+
+    // The protocol gives each result column its origin table and column number; Npgsql turns them into names only
+    // for committed tables, and a view is often created in the transaction that creates its source (an import).
+    public override List<DbColumn> WithOrigins(DbConnection connection, DbTransaction? transaction, List<DbColumn> columns) =>
+        columns.Select(column =>
+        {
+            if (column is not NpgsqlDbColumn { TableOID: not 0, ColumnAttributeNumber: { } number } npgsql) return column;
+            using var lookup = connection.CreateCommand(
+                "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid WHERE c.oid = CAST(@p0 AS oid) AND a.attnum = @p1",
+                (long)npgsql.TableOID, number);
+            lookup.Transaction = transaction;
+            using var reader = lookup.ExecuteReader();
+            return reader.Read() ? new OriginColumn(column.ColumnName, reader.GetString(0), reader.GetString(1)) : column;
+        }).ToList();
+
+    private sealed class OriginColumn : DbColumn
+    {
+        public OriginColumn(string name, string table, string column)
+        {
+            ColumnName = name;
+            BaseTableName = table;
+            BaseColumnName = column;
+        }
+    }
 
     public override string LockForUpdate => " FOR UPDATE";
 

@@ -4,13 +4,15 @@ namespace Cairn.Storage.Postgres;
 /// SQL functions the filter language needs and PostgreSQL lacks, created (or replaced) when Cairn opens the
 /// database. <c>cairn_strftime</c> is SQLite's <c>strftime(format, time, modifiers…)</c> for the formats and
 /// modifiers PocketBase documents, over the UTC text dates Cairn stores; anything it cannot read gives NULL,
-/// as in SQLite.
+/// as in SQLite. <c>total</c> is SQLite's never-NULL sum, which view queries use.
 /// </summary>
 internal static class PostgresFunctions
 {
     // An advisory lock keeps several nodes starting at once from replacing the function concurrently.
     public const string Create = """
         SELECT pg_advisory_xact_lock(7270011);
+        -- SQLite's TOTAL: a sum that is 0.0, not NULL, over no rows (view queries use it).
+        CREATE OR REPLACE AGGREGATE total(double precision) (SFUNC = float8pl, STYPE = double precision, INITCOND = '0');
         CREATE OR REPLACE FUNCTION cairn_strftime(format text, VARIADIC args text[] DEFAULT ARRAY[]::text[]) RETURNS text
         LANGUAGE plpgsql IMMUTABLE AS $fn$
         DECLARE

@@ -7,12 +7,14 @@ namespace Cairn.Tests.Collections.Views;
 /// <summary>View collections (POCKETBASE_API.md 3.3, 1.6): query validation, field inference, reads, writes refused, dependencies, dry run.</summary>
 public sealed class ViewCollectionsApiTests
 {
-    private const string Stats = """
-        SELECT p.id AS id, p.title AS title, p.status, p.author AS writer, a.id AS authorRef, COUNT(c.id) AS comments,
-               TOTAL(p.views) AS total, CAST(p.views AS INT) AS asInt, CAST(p.views AS REAL) AS asReal, CAST(p.views AS TEXT) AS asText,
-               CAST(p.views AS BOOL) AS asBool, p.title || '!' AS shout, MAX(p.views) AS peak
+    // The view query is the engine's own SQL: PostgreSQL casts a number to a boolean only by comparing it, and
+    // folds unquoted names to lower case, so mixed-case aliases are quoted.
+    private static readonly string Stats = $"""
+        SELECT p.id AS id, p.title AS title, p.status, p.author AS writer, a.id AS "authorRef", COUNT(c.id) AS comments,
+               TOTAL(p.views) AS total, CAST(p.views AS INT) AS "asInt", CAST(p.views AS REAL) AS "asReal", CAST(p.views AS TEXT) AS "asText",
+               CAST({(TestDatabase.IsPostgres ? "p.views <> 0" : "p.views")} AS BOOL) AS "asBool", p.title || '!' AS shout, MAX(p.views) AS peak
         FROM posts p LEFT JOIN authors a ON a.id = p.author LEFT JOIN comments c ON c.post = p.id
-        GROUP BY p.id
+        GROUP BY p.id, a.id
         """;
 
     /// <summary>authors ← posts (title, views, status, author, a hidden note) ← comments; two posts, one with two comments.</summary>
@@ -38,8 +40,9 @@ public sealed class ViewCollectionsApiTests
     private static JsonObject ViewBody(string query, string? listRule = "", string? viewRule = "", string name = "stats") =>
         new() { ["name"] = name, ["type"] = "view", ["listRule"] = listRule, ["viewRule"] = viewRule, ["viewQuery"] = query };
 
-    private static async Task<(TestServer Server, JsonObject View)> ServerWithViewAsync(string query = Stats)
+    private static async Task<(TestServer Server, JsonObject View)> ServerWithViewAsync(string? query = null)
     {
+        query ??= Stats;
         var server = await TestServer.StartAsync();
         await SeedAsync(server);
         return (server, await server.CreateCollectionAsync(ViewBody(query)));
