@@ -114,7 +114,7 @@ public static class AuthApi
     private static async Task<PickedJson> AuthResponseAsync(HttpContext context, IDatabase db, RecordExpander expander, Record record, string token, RequestAuth caller)
     {
         var viewer = caller.IsSuperuser ? caller : new RequestAuth(record);
-        await expander.ExpandAsync(db, [record], context.Request.Query["expand"], viewer, context.RequestAborted);
+        await expander.ExpandAsync(db, [record], context.Request.Query["expand"], viewer, RecordRules.Request(context, viewer), context.RequestAborted);
         var json = RecordJson.ToJson(record, viewer);
         return new PickedJson(new JsonObject { ["token"] = token, ["record"] = json });
     }

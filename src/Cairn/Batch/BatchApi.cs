@@ -156,11 +156,11 @@ public static class BatchApi
             case "create":
                 RuleGuard.Require(collection.CreateRule, auth);
                 var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth, data));
-                return RecordResponse(write, created, request, auth, expander);
+                return RecordResponse(write, created, request, auth, data, expander);
             case "update":
                 RuleGuard.Require(collection.UpdateRule, auth);
                 var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch, data));
-                return RecordResponse(write, updated, request, auth, expander);
+                return RecordResponse(write, updated, request, auth, data, expander);
             default:
                 RuleGuard.Require(collection.DeleteRule, auth);
                 records.Delete(write, collection, request.Id!, request.IfMatch, auth, data);
@@ -169,9 +169,9 @@ public static class BatchApi
     }
 
     // Expanded inside the batch's transaction, so an item sees the records earlier items created.
-    private static JsonObject RecordResponse(WriteContext write, Record record, SubRequest request, RequestAuth auth, RecordExpander expander)
+    private static JsonObject RecordResponse(WriteContext write, Record record, SubRequest request, RequestAuth auth, RequestData data, RecordExpander expander)
     {
-        expander.Expand(write.Connection, write.Transaction, [record], request.Query["expand"], auth);
+        expander.Expand(write.Connection, write.Transaction, [record], request.Query["expand"], auth, data);
         return Response(200, FieldsPicker.Apply(RecordJson.ToJson(record, auth), request.Query["fields"]));
     }
 

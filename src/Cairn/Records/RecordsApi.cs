@@ -56,7 +56,7 @@ public static class RecordsApi
                 RecordRules.Bind(counter, statement.Bindings);
                 count = Convert.ToInt64(store.QueryScalar(counter));
             }
-            expander.Expand(connection, null, rows, context.Request.Query["expand"], auth);
+            expander.Expand(connection, null, rows, context.Request.Query["expand"], auth, request);
             return (rows, count);
         }, context.RequestAborted);
 
@@ -80,7 +80,7 @@ public static class RecordsApi
             context.Response.Headers.ETag = etag;
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
-        await expander.ExpandAsync(db, [record], expand, auth, context.RequestAborted);
+        await expander.ExpandAsync(db, [record], expand, auth, request, context.RequestAborted);
         return RecordsResult.One(record, auth, withETag: etag is not null);
     }
 
@@ -100,7 +100,7 @@ public static class RecordsApi
         RuleGuard.Require(c.CreateRule, auth);
         var body = await ReadBodyAsync(context);
         var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted, RecordRules.Request(context, auth)));
-        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, RecordRules.Request(context, auth), context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
 
@@ -113,7 +113,7 @@ public static class RecordsApi
         var body = await ReadBodyAsync(context);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
         var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted, RecordRules.Request(context, auth)));
-        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, context.RequestAborted);
+        await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, RecordRules.Request(context, auth), context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Query;
 
 namespace Cairn.Records.Expand;
 
@@ -14,7 +15,7 @@ public interface IRecordVisibility
     /// <summary>False when the caller can view no record of the collection, so the records need not even be read.</summary>
     bool MayViewAny(Collection collection, RequestAuth auth);
 
-    /// <summary>The subset of <paramref name="candidates"/> the caller may view, in their order.</summary>
+    /// <summary>The subset of <paramref name="candidates"/> the caller may view, in their order, judged with the caller's <paramref name="request"/>.</summary>
     IReadOnlyList<Record> Visible(DbConnection connection, DbTransaction? transaction, Collection collection,
-        IReadOnlyList<Record> candidates, RequestAuth auth);
+        IReadOnlyList<Record> candidates, RequestAuth auth, RequestData request);
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Query;
 using Cairn.Storage;
 
 namespace Cairn.Records.Expand;
@@ -20,18 +21,19 @@ internal sealed class RecordExpander(CollectionRegistry registry, RecordStore st
     private SqlDialect Dialect => store.Dialect;
 
     /// <summary>Expands on a pooled read connection (list, view, and the answers of create, update and auth).</summary>
-    public Task ExpandAsync(IDatabase db, IReadOnlyList<Record> records, string? expand, RequestAuth auth, CancellationToken cancellationToken)
+    public Task ExpandAsync(IDatabase db, IReadOnlyList<Record> records, string? expand, RequestAuth auth, RequestData request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(expand) || records.Count == 0) return Task.CompletedTask;
         return db.ReadAsync(connection =>
         {
-            Expand(connection, null, records, expand, auth);
+            Expand(connection, null, records, expand, auth, request);
             return true;
         }, cancellationToken);
     }
 
     /// <summary>Expands inside a transaction (a batch, whose own uncommitted writes must be visible).</summary>
-    public void Expand(DbConnection connection, DbTransaction? transaction, IReadOnlyList<Record> records, string? expand, RequestAuth auth)
+    /// <param name="request">The caller's request, which the related collections' view rules see with <c>@request.context = "expand"</c>.</param>
+    public void Expand(DbConnection connection, DbTransaction? transaction, IReadOnlyList<Record> records, string? expand, RequestAuth auth, RequestData request)
     {
         var tree = ExpandTree.Parse(expand);
         if (tree.Children.Count == 0 || records.Count == 0) return;
@@ -50,9 +52,9 @@ internal sealed class RecordExpander(CollectionRegistry registry, RecordStore st
             }
             var next = new List<Pending>();
             foreach (var group in steps.Where(s => !s.Relation.IsBack).GroupBy(s => s.Relation.Target.Id))
-                ExpandForward(connection, transaction, group.ToList(), auth, next);
+                ExpandForward(connection, transaction, group.ToList(), auth, request, next);
             foreach (var step in steps.Where(s => s.Relation.IsBack))
-                ExpandBack(connection, transaction, step, auth, next);
+                ExpandBack(connection, transaction, step, auth, request, next);
             level = next;
         }
     }
@@ -62,12 +64,12 @@ internal sealed class RecordExpander(CollectionRegistry registry, RecordStore st
     private sealed record Step(Pending Parents, ExpandTree Node, ExpandRelation Relation);
 
     // Every step of the group targets the same collection: their ids are read in one batch.
-    private void ExpandForward(DbConnection connection, DbTransaction? transaction, List<Step> group, RequestAuth auth, List<Pending> next)
+    private void ExpandForward(DbConnection connection, DbTransaction? transaction, List<Step> group, RequestAuth auth, RequestData request, List<Pending> next)
     {
         var target = group[0].Relation.Target;
         var ids = group.SelectMany(s => s.Parents.Records.SelectMany(r => r.GetList(s.Relation.Field.Name))).Distinct().ToList();
         if (ids.Count == 0) return;
-        var found = visibility.Visible(connection, transaction, target, store.FindByIds(connection, transaction, target, ids), auth);
+        var found = visibility.Visible(connection, transaction, target, store.FindByIds(connection, transaction, target, ids), auth, request);
         if (found.Count == 0) return;
         for (var i = 0; i < group.Count; i++)
         {
@@ -83,7 +85,7 @@ internal sealed class RecordExpander(CollectionRegistry registry, RecordStore st
         }
     }
 
-    private void ExpandBack(DbConnection connection, DbTransaction? transaction, Step step, RequestAuth auth, List<Pending> next)
+    private void ExpandBack(DbConnection connection, DbTransaction? transaction, Step step, RequestAuth auth, RequestData request, List<Pending> next)
     {
         var source = step.Relation.Target;
         var parentIds = step.Parents.Records.Select(r => r.Id).Distinct().ToList();
@@ -94,7 +96,7 @@ internal sealed class RecordExpander(CollectionRegistry registry, RecordStore st
             command.Transaction = transaction;
             rows.AddRange(store.QueryKeyed(command, source));
         }
-        var visible = visibility.Visible(connection, transaction, source, rows.Select(r => r.Record).ToList(), auth).ToHashSet();
+        var visible = visibility.Visible(connection, transaction, source, rows.Select(r => r.Record).ToList(), auth, request).ToHashSet();
         var byParent = rows.Where(r => visible.Contains(r.Record)).ToLookup(r => r.Key, r => r.Record);
         var expanded = new List<Record>();
         foreach (var parent in step.Parents.Records)

@@ -170,6 +170,27 @@ public sealed class RecordExpandApiTests
     }
 
     [Fact]
+    public async Task View_RelatedViewRule_SeesTheCallersQueryAndHeadersWithTheExpandContext()
+    {
+        var (server, seed) = await SeedAsync();
+        await using var _ = server;
+        var rule = "@request.context = 'expand' && (@request.query.pass = 'yes' || @request.headers.x_pass = 'yes')";
+        var locked = await server.AsSuperuser(HttpMethod.Patch, "/api/collections/users", new JsonObject { ["viewRule"] = rule });
+        Assert.True(locked.Status == 200, locked.Text);
+        var url = $"/api/collections/posts/records/{seed.Reply}?expand=author";
+
+        var without = await seed.GetAsync(url);
+        var byQuery = await seed.GetAsync(url + "&pass=yes");
+        var byHeader = await server.SendAsync(HttpMethod.Get, url, configure: r => r.Headers.Add("X-Pass", "yes"));
+
+        Assert.Null(At(without, "expand.author"));
+        Assert.Equal(seed.Bob, At(byQuery, "expand.author.id")!.GetValue<string>());
+        Assert.Equal(seed.Bob, At(byHeader, "expand.author.id")!.GetValue<string>());
+        // The same rule read directly (context "default") refuses the record.
+        Assert.Equal(404, (await seed.GetAsync($"/api/collections/users/records/{seed.Bob}?pass=yes")).Status);
+    }
+
+    [Fact]
     public async Task View_ExpandedRecord_HidesHiddenFieldsAndPrivateEmailsFromNonSuperusers()
     {
         var (server, seed) = await SeedAsync();
