@@ -18,12 +18,16 @@ public sealed class TestServer : IAsyncDisposable
 {
     public const string SuperuserEmail = "root@example.com", SuperuserPassword = "password123";
 
-    private TestServer(WebApplication app, string dataDir, HttpClient client)
+    private TestServer(WebApplication app, string dataDir, HttpClient client, bool ownsDataDir, bool ownsDatabase)
     {
         App = app;
         DataDir = dataDir;
         Client = client;
+        _ownsDataDir = ownsDataDir;
+        _ownsDatabase = ownsDatabase;
     }
+
+    private readonly bool _ownsDataDir, _ownsDatabase;
 
     public WebApplication App { get; }
     public string DataDir { get; }
@@ -31,15 +35,20 @@ public sealed class TestServer : IAsyncDisposable
     public string SuperuserToken { get; private set; } = "";
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    /// <summary>Starts a server; <paramref name="services"/> may replace registrations (a fake <see cref="TimeProvider"/>, for example).</summary>
+    /// <summary>
+    /// Starts a server; <paramref name="services"/> may replace registrations (a fake <see cref="TimeProvider"/>, for example).
+    /// A data folder or database that <paramref name="configure"/> sets is the caller's: it is kept when the server is disposed.
+    /// </summary>
     public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
+        var database = await TestDatabase.CreateAsync();
         var options = new CairnOptions
         {
-            DataDir = dataDir, Database = await TestDatabase.CreateAsync(), Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
+            DataDir = dataDir, Database = database, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
         };
         options = configure?.Invoke(options) ?? options;
+        if (options.Database != database) await TestDatabase.DropAsync(database);
         var app = await CairnApp.BuildAsync(options, b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -48,7 +57,7 @@ public sealed class TestServer : IAsyncDisposable
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
-        var server = new TestServer(app, dataDir, client);
+        var server = new TestServer(app, options.DataDir, client, ownsDataDir: options.DataDir == dataDir, ownsDatabase: options.Database == database);
         await server.CreateSuperuserAsync();
         return server;
     }
@@ -57,7 +66,9 @@ public sealed class TestServer : IAsyncDisposable
     {
         var records = Service<global::Cairn.Records.RecordService>();
         var superusers = Service<global::Cairn.Collections.CollectionRegistry>().Find(global::Cairn.Collections.Collection.SuperusersId)!;
-        var superuser = await records.CreateAsync(superusers, new JsonObject { ["email"] = SuperuserEmail, ["password"] = SuperuserPassword, ["passwordConfirm"] = SuperuserPassword },
+        // A server started on existing data (a migrated database) already has this superuser.
+        var existing = await records.Database.ReadAsync(c => Service<global::Cairn.Records.RecordStore>().FindByField(c, superusers, "email", SuperuserEmail));
+        var superuser = existing ?? await records.CreateAsync(superusers, new JsonObject { ["email"] = SuperuserEmail, ["password"] = SuperuserPassword, ["passwordConfirm"] = SuperuserPassword },
             global::Cairn.Auth.RequestAuth.System, TestContext.Current.CancellationToken);
         // Issued directly rather than through auth-with-password: one bcrypt check less per scenario (AuthApiTests cover sign-in).
         SuperuserToken = Service<global::Cairn.Auth.TokenService>().Issue(superuser, global::Cairn.Auth.TokenService.Auth);
@@ -93,8 +104,8 @@ public sealed class TestServer : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
-        await TestDatabase.DropAsync(database);
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        if (_ownsDatabase) await TestDatabase.DropAsync(database);
+        if (_ownsDataDir) try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }
 

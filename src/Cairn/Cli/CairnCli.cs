@@ -13,6 +13,7 @@ namespace Cairn.Cli;
 /// <code>
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
+/// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
 /// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB).
 /// </summary>
@@ -64,7 +65,15 @@ public static class CairnCli
             new CairnOptions { DataDir = result.GetValue(dir)!, Database = result.GetValue(database) }, result.GetValue(email)!, result.GetValue(password)!));
         var superuser = new Command("superuser", "Manage superusers.") { upsert };
 
-        var root = new RootCommand("Cairn: a self-hosted backend (PocketBase-compatible REST API on SQLite).") { serve, superuser };
+        var target = new Option<string?>("--db")
+        {
+            Description = "The PostgreSQL database to copy into, postgres://user:password@host:5432/db; it must hold no Cairn data yet (env CAIRN_DB).",
+            DefaultValueFactory = database.DefaultValueFactory,
+        };
+        var migrate = new Command("migrate-to-postgres", "Copy the SQLite database of --dir into an empty PostgreSQL database, then compare every collection's rows.") { dir, target };
+        migrate.SetAction((result, cancellationToken) => MigrateToPostgres.RunAsync(result.GetValue(dir)!, result.GetValue(target), Console.Out, cancellationToken));
+
+        var root = new RootCommand("Cairn: a self-hosted backend (PocketBase-compatible REST API on SQLite or PostgreSQL).") { serve, superuser, migrate };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -73,10 +82,10 @@ public static class CairnCli
         }
         try
         {
-            // Our own handler below turns start-up failures into one line; the library's would print a stack trace.
+            // Our own handler below turns start-up and command failures into one line; the library's would print a stack trace.
             return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (StartupException e)
+        catch (CliException e)
         {
             Console.Error.WriteLine($"cairn: {e.Message}");
             return 1;
@@ -98,7 +107,7 @@ public static class CairnCli
         }
         catch (IOException e)
         {
-            throw new StartupException($"cannot listen on {options.Http}: {e.Message}");
+            throw new CliException($"cannot listen on {options.Http}: {e.Message}");
         }
         Console.WriteLine($"Cairn is serving at http://{options.Http} (data in {Path.GetFullPath(options.DataDir)})");
         if (!hasSuperuser)
@@ -133,7 +142,7 @@ public static class CairnCli
 
     private static async Task<WebApplication> OpenAsync(CairnOptions options, Action<WebApplicationBuilder>? configure)
     {
-        if (options.Validate() is { } problem) throw new StartupException(problem);
+        if (options.Validate() is { } problem) throw new CliException(problem);
         try
         {
             Directory.CreateDirectory(options.DataDir);
@@ -143,7 +152,7 @@ public static class CairnCli
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"the data folder {options.DataDir} cannot be used: {e.Message}");
+            throw new CliException($"the data folder {options.DataDir} cannot be used: {e.Message}");
         }
         try
         {
@@ -151,14 +160,12 @@ public static class CairnCli
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            throw new StartupException($"the database in {options.DataDir} cannot be opened: {e.Message}");
+            throw new CliException($"the database in {options.DataDir} cannot be opened: {e.Message}");
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException && options.Database is not null)
         {
             // The message names host, port and database but never the password.
-            throw new StartupException($"the PostgreSQL database cannot be used: {e.Message}");
+            throw new CliException($"the PostgreSQL database cannot be used: {e.Message}");
         }
     }
-
-    private sealed class StartupException(string message) : Exception(message);
 }

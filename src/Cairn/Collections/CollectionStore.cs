@@ -179,6 +179,26 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
             return true;
         }, cancellationToken);
 
+    /// <summary>
+    /// Gives collections the <c>created</c> and <c>updated</c> of the same collections in <paramref name="originals"/>,
+    /// which an import replaces with the current time (<c>cairn migrate-to-postgres</c> keeps them).
+    /// </summary>
+    public Task KeepTimestampsAsync(IReadOnlyList<Collection> originals, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(context =>
+        {
+            var all = LoadAll(context.Connection, context.Transaction);
+            foreach (var collection in all)
+            {
+                if (originals.FirstOrDefault(o => o.Id == collection.Id) is not { } original) continue;
+                (collection.Created, collection.Updated) = (original.Created, original.Updated);
+                SaveModel(context, collection);
+                using var created = context.Command("""UPDATE "_collections" SET "created" = @p0 WHERE "id" = @p1""", collection.Created, collection.Id);
+                created.ExecuteNonQuery();
+            }
+            context.OnCommitted(() => registry.Replace(all));
+            return true;
+        }, cancellationToken);
+
     // A failure while applying one item (a unique index over duplicate values) is reported under the
     // item's position, as its validation errors are.
     private static void AtItem(int index, Action apply)

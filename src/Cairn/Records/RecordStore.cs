@@ -183,13 +183,21 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
 
     public void Insert(WriteContext context, Record record)
     {
+        Insert(context, record, version: 1);
+        record.Version = 1;
+    }
+
+    /// <summary>Inserts a record read from another database as it is, its version included (<c>cairn migrate-to-postgres</c>).</summary>
+    public void InsertCopy(WriteContext context, Record record) => Insert(context, record, record.Version);
+
+    private void Insert(WriteContext context, Record record, long version)
+    {
         var fields = record.Collection.Fields;
         var columns = string.Join(", ", fields.Select(f => dialect.Quote(f.Name)).Append(dialect.Quote(RecordsColumns.Version)));
-        var parameters = string.Join(", ", fields.Select((f, i) => dialect.Parameter("@p" + i, FieldTypes.ColumnKind(f))).Append("1"));
+        var parameters = string.Join(", ", fields.Select((f, i) => dialect.Parameter("@p" + i, FieldTypes.ColumnKind(f))).Append("@p" + fields.Count));
         using var command = context.Command($"INSERT INTO {dialect.Quote(record.Collection.Name)} ({columns}) VALUES ({parameters})",
-            fields.Select(f => ToDbValue(f, record[f.Name])).ToArray());
+            fields.Select(f => ToDbValue(f, record[f.Name])).Append(version).ToArray());
         ExecuteMappingUnique(command, record.Collection);
-        record.Version = 1;
     }
 
     /// <summary>

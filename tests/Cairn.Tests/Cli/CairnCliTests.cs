@@ -6,27 +6,9 @@ namespace Cairn.Tests.Cli;
 /// <summary>The `cairn` program run as a real process: how it fails, and how it stops.</summary>
 public sealed class CairnCliTests
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Cairn.Server.dll");
+    private static ProcessStartInfo Command(params string[] args) => CairnProcess.Command(args);
 
-    private static ProcessStartInfo Command(params string[] args)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Dll);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        return info;
-    }
-
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var process = Process.Start(Command(args))!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CairnProcess.RunAsync(args);
 
     private static string TempDir() => Path.Combine(Path.GetTempPath(), "cairn-cli-" + Guid.NewGuid().ToString("N"));
 
