@@ -16,7 +16,7 @@ public sealed class MigrateToPostgresTests
     private const string NeedsPostgres = "needs PostgreSQL: runs in the PostgreSQL pass of scripts/test.sh";
     private const string Alice = "alice@example.com", AlicePassword = "alice-password-1";
 
-    private static readonly string[] CollectionNames = ["_superusers", "users", "tags", "posts", "events"];
+    private static readonly string[] CollectionNames = ["_superusers", "users", "tags", "posts", "events", "post_titles"];
 
     [Fact]
     public async Task Migrate_SeededDataFolder_ServesTheSameRecordsOnPostgres()
@@ -45,7 +45,7 @@ public sealed class MigrateToPostgresTests
 
             Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
             Assert.Equal("", error);
-            Assert.Contains("5 collections and 1109 records copied and verified.", output);
+            Assert.True(output.Contains("6 collections and 1109 records copied and verified.", StringComparison.Ordinal), output);
             Assert.Matches(@"events\s+base\s+1100 records", output);
             Assert.Equal(hash, Sha256(Path.Combine(dir, "data.db")));
 
@@ -167,6 +167,10 @@ public sealed class MigrateToPostgresTests
         await seed.CreateRecordAsync("posts", """{"id":"mmmmmmmmmmmmmp3","title":"no json","meta":null,"labels":["b"],"tags":["mmmmmmmmmmmmmm2"]}""");
         var updated = await seed.AsSuperuser(HttpMethod.Patch, "/api/collections/posts/records/aaaaaaaaaaaaap2", TestCollections.Json("""{"views+":1,"published":true}"""));
         Assert.True(updated.Status == 200, updated.Text);
+        // A view collection moves too: its query is plain SQL both engines read, and its fields are inferred again.
+        await seed.CreateCollectionAsync(TestCollections.Json("""
+            {"name":"post_titles","type":"view","listRule":"","viewQuery":"SELECT p.id, p.title, p.views, p.author FROM posts p"}
+            """));
 
         // More rows than one copy transaction holds (MigrateToPostgres.BatchSize), created concurrently: their
         // insertion order is whatever the writer made of it, and the move must keep exactly that.
