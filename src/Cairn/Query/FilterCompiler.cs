@@ -17,7 +17,7 @@ public static class FilterCompiler
         var scope = new JoinScope(bindings, allowMulti: true);
         var direct = new List<string>();
         var joined = new List<string>();
-        foreach (var term in Conjuncts(expression))
+        foreach (var term in Terms(expression, LogicalOp.And).Distinct())
         {
             scope.Touched = false;
             var sql = Node(term, resolver, scope, context, bindings);
@@ -37,16 +37,26 @@ public static class FilterCompiler
 
     private static string And(IEnumerable<string> parts) => string.Join(" AND ", parts.Select(p => "(" + p + ")"));
 
-    private static IEnumerable<QueryExpr> Conjuncts(QueryExpr expression) => expression is LogicalExpr { Op: LogicalOp.And } and
-        ? Conjuncts(and.Left).Concat(Conjuncts(and.Right))
-        : [expression];
-
     private static string Node(QueryExpr expression, OperandResolver resolver, JoinScope scope, QueryContext context, QueryBindings bindings) => expression switch
     {
-        LogicalExpr l => $"({Node(l.Left, resolver, scope, context, bindings)} {(l.Op == LogicalOp.And ? "AND" : "OR")} {Node(l.Right, resolver, scope, context, bindings)})",
+        LogicalExpr l => Chain(l, resolver, scope, context, bindings),
         ComparisonExpr c => Comparison(c, resolver, scope, context, bindings),
         _ => throw new ArgumentOutOfRangeException(nameof(expression)),
     };
+
+    /// <summary>
+    /// A run of one operator (<c>a || b || c</c>) as one flat SQL list. A term repeated in the run is compiled once,
+    /// since <c>a || a</c> is <c>a</c>: a filter of a hundred copies of one condition costs the engine one.
+    /// </summary>
+    private static string Chain(LogicalExpr chain, OperandResolver resolver, JoinScope scope, QueryContext context, QueryBindings bindings)
+    {
+        var terms = Terms(chain, chain.Op).Distinct().Select(t => Node(t, resolver, scope, context, bindings)).ToList();
+        return terms.Count == 1 ? terms[0] : "(" + string.Join(chain.Op == LogicalOp.And ? " AND " : " OR ", terms) + ")";
+    }
+
+    private static IEnumerable<QueryExpr> Terms(QueryExpr expression, LogicalOp op) => expression is LogicalExpr l && l.Op == op
+        ? Terms(l.Left, op).Concat(Terms(l.Right, op))
+        : [expression];
 
     /// <summary>
     /// A comparison over the shared joins: with a <c>?</c> operator that is "any". A plain operator over a
