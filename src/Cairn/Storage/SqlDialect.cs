@@ -110,8 +110,29 @@ public abstract class SqlDialect
     /// <summary>A value cast to a field kind's column type, so a bound row compares like a stored one.</summary>
     public abstract string Cast(string value, ColumnKind kind);
 
-    /// <summary>The engine's plan for a query, one line per step (to check that indexes are used).</summary>
-    public abstract IReadOnlyList<string> QueryPlan(DbCommand query);
+    /// <summary>The engine's plan for a query, one line per step (to check that indexes are used, and for the slow-query log).</summary>
+    public IReadOnlyList<string> QueryPlan(DbCommand query)
+    {
+        var text = query.CommandText;
+        query.CommandText = ExplainPrefix + text;
+        try
+        {
+            using var reader = query.ExecuteReader();
+            var lines = new List<string>();
+            while (reader.Read()) lines.Add(PlanLine(reader));
+            return lines;
+        }
+        finally
+        {
+            query.CommandText = text;
+        }
+    }
+
+    /// <summary>What turns a query into a request for its plan (<c>EXPLAIN …</c>).</summary>
+    protected abstract string ExplainPrefix { get; }
+
+    /// <summary>One step of the plan from the current row of the EXPLAIN result.</summary>
+    protected abstract string PlanLine(DbDataReader row);
 
     /// <summary>
     /// Starts a transaction for reads only, that never takes the write lock (a superuser's view query

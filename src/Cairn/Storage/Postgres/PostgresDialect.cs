@@ -160,23 +160,10 @@ internal sealed partial class PostgresDialect : SqlDialect
         _ => $"CAST({value} AS TEXT)",
     };
 
-    public override IReadOnlyList<string> QueryPlan(DbCommand query)
-    {
-        var text = query.CommandText;
-        query.CommandText = "EXPLAIN " + text;
-        try
-        {
-            using var reader = query.ExecuteReader();
-            var lines = new List<string>();
-            // PostgreSQL plans show bound values as literals; they are masked so a plan can be logged.
-            while (reader.Read()) lines.Add(Literal().Replace(reader.GetString(0), "'?'"));
-            return lines;
-        }
-        finally
-        {
-            query.CommandText = text;
-        }
-    }
+    protected override string ExplainPrefix => "EXPLAIN ";
+
+    // PostgreSQL plans show bound values as literals; they are masked so a plan can be logged.
+    protected override string PlanLine(DbDataReader row) => Literal().Replace(row.GetString(0), "'?'");
 
     public override DbTransaction BeginReadOnlyTransaction(DbConnection connection)
     {

@@ -68,22 +68,9 @@ internal sealed class SqliteDialect : SqlDialect
         _ => $"CAST({value} AS TEXT)",
     };
 
-    public override IReadOnlyList<string> QueryPlan(DbCommand query)
-    {
-        var text = query.CommandText;
-        query.CommandText = "EXPLAIN QUERY PLAN " + text;
-        try
-        {
-            using var reader = query.ExecuteReader();
-            var lines = new List<string>();
-            while (reader.Read()) lines.Add(reader.GetString(3));
-            return lines;
-        }
-        finally
-        {
-            query.CommandText = text;
-        }
-    }
+    protected override string ExplainPrefix => "EXPLAIN QUERY PLAN ";
+
+    protected override string PlanLine(DbDataReader row) => row.GetString(3);
 
     // Microsoft.Data.Sqlite begins IMMEDIATE transactions by default, which would queue behind the writer;
     // a deferred one only reads.
