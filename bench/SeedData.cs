@@ -8,9 +8,22 @@ public static class SeedData
 {
     public const string Body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.";
 
+    /// <summary>Every user's password. Sign-in is not measured; the users collection uses bcrypt cost 4 so that seeding stays fast.</summary>
+    public const string Password = "bench-user-password";
+
     public static string Title(int index) => $"Post number {index}";
 
     public static double Likes(int index) => index % 1000;
+
+    public static string Email(int user) => $"user{user}@bench.example";
+
+    public static string Name(int user) => $"User {user}";
+
+    /// <summary>
+    /// The author (an index into the users) of post or note <paramref name="index"/>: round-robin, so each
+    /// user's posts are spread through the table as if written over time, not stored side by side.
+    /// </summary>
+    public static int Author(int index, int users) => index % users;
 
     /// <summary>Distinct 15-character [a-z0-9] ids (Cairn's id format), the same for the same seed.</summary>
     public static string[] Ids(int count, int seed)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The foundation benchmark: builds Cairn, its in-process host, the seeder and the floor (all Release),
-# seeds 100k + 10k rows through Cairn's API, then measures in one run, Cairn against the floor:
-#   view by id (100k rows), list perPage=20&skipTotal=1 (10k rows), create at 64 connections with
-#   synchronous=FULL (+ group-commit batch sizes), `cairn serve` start-up time and idle RSS.
-# Everything listens on 127.0.0.1 and every load run is bounded by BENCH_DURATION. About 7 minutes.
+# seeds 1k users, 100k posts and 10k notes through Cairn's API, then measures in one run, Cairn against the floor:
+#   view by id (100k rows), list perPage=20&skipTotal=1 (10k rows), the owner rule
+#   `author = @request.auth.id` signed in as a random user (100k posts, author index; with and without
+#   totals), expand=author on a page of 20 notes, create at 64 connections with synchronous=FULL
+#   (+ group-commit batch sizes), `cairn serve` start-up time and idle RSS.
+# Everything listens on 127.0.0.1 and every load run is bounded by BENCH_DURATION. About 10 minutes.
 # See bench/README.md for what each scenario measures; the figures go to artifacts/bench/run/summary.md.
 #
 #   bench/run.sh                         full run
@@ -98,13 +100,15 @@ load() { # scenario server port pid seconds round wrk-args...
 }
 
 # --- seed ---------------------------------------------------------------------------------------
-log "seeding Cairn through POST /api/batch (100k posts, 10k notes)"
+log "seeding Cairn through POST /api/batch (1k users, 100k posts, 10k notes)"
 dotnet artifacts/cairn/Cairn.Server.dll superuser upsert "$email" "$password" --dir "$out/cairn_data" >/dev/null
 start cairn-seed "$cairn_port" dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$cairn_port" --dir "$out/cairn_data"
 dotnet artifacts/bench/seed/Seed.dll --url "http://127.0.0.1:$cairn_port" --email "$email" --password "$password" --out "$out" | tee "$out/seed.txt" >&2
 stop "$pid"
 log "seeding the floor with the same ids and rows"
-start floor-seed "$floor_port" dotnet artifacts/bench/floor/Floor.dll --http "127.0.0.1:$floor_port" --dir "$out/floor_data" --posts "$out/posts.ids" --notes "$out/notes.ids"
+floor_serve=(dotnet artifacts/bench/floor/Floor.dll --http "127.0.0.1:$floor_port" --dir "$out/floor_data"
+  --posts "$out/posts.ids" --notes "$out/notes.ids" --users "$out/users.ids" --tokens "$out/floor.tokens")
+start floor-seed "$floor_port" "${floor_serve[@]}"
 stop "$pid"
 
 # --- start-up time and idle memory (seeded data folder, three cold starts each) -------------------
@@ -114,7 +118,7 @@ for round in 1 2 3; do
     if [[ $server == cairn ]]; then
       start cairn "$cairn_port" dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$cairn_port" --dir "$out/cairn_data"
     else
-      start floor "$floor_port" dotnet artifacts/bench/floor/Floor.dll --http "127.0.0.1:$floor_port" --dir "$out/floor_data" --posts "$out/posts.ids" --notes "$out/notes.ids"
+      start floor "$floor_port" "${floor_serve[@]}"
     fi
     sleep 3
     printf '%s\t%s\t%s\t%s\n' "$server" "$round" "$startup_ms" "$(rss_mb "$pid")" >>"$out/startup.tsv"
@@ -123,16 +127,47 @@ for round in 1 2 3; do
   done
 done
 
-# --- reads: view by id and list, Cairn (`cairn serve`) against the floor -------------------------
+# --- reads, Cairn (`cairn serve`) against the floor ------------------------------------------------
+# Each server signs its own tokens, so the owner scenarios read a different token file per server.
 view=(ids "$out/posts.ids" /api/collections/posts/records/)
 list=(get '/api/collections/notes/records?perPage=20&skipTotal=1')
-for scenario in view list; do
-  if [[ $scenario == view ]]; then args=("${view[@]}"); else args=("${list[@]}"); fi
-  load "$scenario" floor "$floor_port" "$floor_pid" "$warmup" warmup "${args[@]}"
-  load "$scenario" cairn "$cairn_port" "$cairn_pid" "$warmup" warmup "${args[@]}"
+owner_path='/api/collections/posts/records?perPage=20'
+expand=(get '/api/collections/notes/records?perPage=20&expand=author')
+wrk_args() { # scenario server → the wrk mode and its arguments, in $args
+  case $1 in
+    view) args=("${view[@]}") ;;
+    list) args=("${list[@]}") ;;
+    owner) args=(auth "$out/$2.tokens" "$owner_path") ;;
+    owner-skiptotal) args=(auth "$out/$2.tokens" "$owner_path&skipTotal=1") ;;
+    expand) args=("${expand[@]}") ;;
+  esac
+}
+cp "$out/users.tokens" "$out/cairn.tokens"
+
+# Before measuring: both servers answer the new scenarios with the same records, so the floor does the same work.
+same_page() { # path cairn-token floor-token
+  python3 - "$(curl -sf -H "Authorization: $2" "http://127.0.0.1:$cairn_port$1")" \
+            "$(curl -sf -H "Authorization: $3" "http://127.0.0.1:$floor_port$1")" "$1" <<'EOF'
+import json, sys
+c, f, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+def shape(page):
+    return (page["totalItems"], [(i["id"], sorted(i), sorted(i.get("expand", {}).get("author", {}))) for i in page["items"]])
+if shape(c) != shape(f) or not c["items"]:
+    sys.exit(f"{path}: Cairn and the floor answer differently:\n{shape(c)}\n{shape(f)}")
+EOF
+}
+same_page "$owner_path" "$(head -1 "$out/cairn.tokens")" "$(head -1 "$out/floor.tokens")"
+same_page "$owner_path&skipTotal=1" "$(sed -n 7p "$out/cairn.tokens")" "$(sed -n 7p "$out/floor.tokens")"
+same_page "${expand[1]}" "" ""
+
+for scenario in ${BENCH_READS:-view list owner owner-skiptotal expand}; do
+  wrk_args "$scenario" floor; floor_args=("${args[@]}")
+  wrk_args "$scenario" cairn; cairn_args=("${args[@]}")
+  load "$scenario" floor "$floor_port" "$floor_pid" "$warmup" warmup "${floor_args[@]}"
+  load "$scenario" cairn "$cairn_port" "$cairn_pid" "$warmup" warmup "${cairn_args[@]}"
   for round in $(seq 1 "$rounds"); do
-    load "$scenario" floor "$floor_port" "$floor_pid" "$duration" "$round" "${args[@]}"
-    load "$scenario" cairn "$cairn_port" "$cairn_pid" "$duration" "$round" "${args[@]}"
+    load "$scenario" floor "$floor_port" "$floor_pid" "$duration" "$round" "${floor_args[@]}"
+    load "$scenario" cairn "$cairn_port" "$cairn_pid" "$duration" "$round" "${cairn_args[@]}"
   done
 done
 loaded_rss=$(rss_mb "$cairn_pid")
@@ -202,15 +237,30 @@ print(f"Cairn benchmark: {rounds} runs of {duration} s per scenario and server, 
 print(f"Load average (1/5/15 min) at start {load0}, at end {load1}: anything above ~1.5 means other work shared the 2 cores.\n")
 print("| scenario | Cairn best (req/s) | spread | p50 / p99 of best (ms) | floor best (req/s) | spread | Cairn / floor | server CPU µs/req Cairn / floor | target | met |")
 print("|---|---|---|---|---|---|---|---|---|---|")
+# PocketBase's published figures for the same requests on 2 vCPUs (issue 3); the target is 5× each.
+pocketbase = {"owner": 290, "owner-skiptotal": 1150, "expand": 460}
 targets = {"view": ("≥ 60 % of floor", lambda c, f: c >= 0.6 * f),
            "list": ("≥ 8,000 req/s", lambda c, f: c >= 8000),
            "create": ("≥ 5,000 records/s", lambda c, f: c >= 5000)}
-for scenario in ["view", "list", "create"]:
+for scenario, published in pocketbase.items():
+    targets[scenario] = (f"≥ {5 * published:,} req/s (5× PocketBase)", lambda c, f, p=published: c >= 5 * p)
+for scenario in ["view", "list", "owner", "owner-skiptotal", "expand", "create"]:
     c, f = fig((scenario, "cairn")), fig((scenario, "floor"))
     if not c or not f: continue
     text, check = targets[scenario]
     print(f"| {scenario} | {c[0][0]:,} | {c[1]:.0f} % | {c[0][1]:.2f} / {c[0][2]:.2f} | {f[0][0]:,} | {f[1]:.0f} % "
           f"| {c[0][0] / f[0][0] * 100:.0f} % | {c[2]} / {f[2]} | {text} | {'yes' if check(c[0][0], f[0][0]) else 'no'} |")
+
+print("\nThe query-language scenarios against PocketBase's published figures (PocketBase measured on its own 2 vCPUs, not here):\n")
+print("| scenario | request | Cairn (req/s) | floor (req/s) | Cairn / floor | PocketBase (req/s) | × PocketBase |")
+print("|---|---|---|---|---|---|---|")
+requests = {"owner": "posts `?perPage=20`, rule `author = @request.auth.id`, signed in",
+            "owner-skiptotal": "posts `?perPage=20&skipTotal=1`, same rule, signed in",
+            "expand": "notes `?perPage=20&expand=author`, public, guest"}
+for scenario, published in pocketbase.items():
+    c, f = fig((scenario, "cairn")), fig((scenario, "floor"))
+    if not c or not f: continue
+    print(f"| {scenario} | {requests[scenario]} | {c[0][0]:,} | {f[0][0]:,} | {c[0][0] / f[0][0] * 100:.0f} % | {published:,} | {c[0][0] / published:.1f}× |")
 
 print("\nGroup commit during the measured create runs (data.db writer):\n")
 print("| round | batches | records | average batch | largest batch so far |")

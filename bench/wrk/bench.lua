@@ -1,17 +1,24 @@
 -- One wrk script for every scenario; the mode comes after `--` on the wrk command line:
 --   wrk ... URL -- ids   FILE PREFIX   GET PREFIX..<random id from FILE>
 --   wrk ... URL -- get   PATH          GET PATH
+--   wrk ... URL -- auth  FILE PATH     GET PATH, signed in: "Authorization: <random token from FILE>"
 --   wrk ... URL -- post  PATH BODY     POST PATH with a JSON body
 -- done() prints one machine-readable RESULT line that run.sh parses.
-local mode, ids, prefix, path, body
+local mode, values, prefix, path, body -- values: the ids or tokens read from FILE
+
+local function lines(file)
+  local list = {}
+  for line in io.lines(file) do list[#list + 1] = line end
+  math.randomseed(os.time())
+  return list
+end
 
 function init(args)
   mode = args[1]
   if mode == "ids" then
-    ids = {}
-    for line in io.lines(args[2]) do ids[#ids + 1] = line end
-    prefix = args[3]
-    math.randomseed(os.time())
+    values, prefix = lines(args[2]), args[3]
+  elseif mode == "auth" then
+    values, path = lines(args[2]), args[3]
   elseif mode == "get" then
     path = args[2]
   elseif mode == "post" then
@@ -23,7 +30,9 @@ end
 
 function request()
   if mode == "ids" then
-    return wrk.format("GET", prefix .. ids[math.random(#ids)])
+    return wrk.format("GET", prefix .. values[math.random(#values)])
+  elseif mode == "auth" then
+    return wrk.format("GET", path, { ["Authorization"] = values[math.random(#values)] })
   elseif mode == "get" then
     return wrk.format("GET", path)
   end
