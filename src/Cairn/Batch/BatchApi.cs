@@ -43,25 +43,38 @@ public static class BatchApi
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(options.Timeout);
-        var results = await db.WriteAsync(write =>
+        JsonArray results;
+        try
         {
-            var responses = new JsonArray();
-            for (var i = 0; i < requests.Count; i++)
-            {
-                try
-                {
-                    responses.Add(Execute(write, requests[i], auth, RequestData(context, auth, requests[i]), registry, records, expander));
-                }
-                catch (ApiException failure)
-                {
-                    var detail = Error("batch_request_failed", "Batch request failed.");
-                    detail["response"] = failure.ToJson();
-                    throw ApiException.BadRequest("Batch transaction failed.", new JsonObject { ["requests"] = new JsonObject { [i.ToString()] = detail } });
-                }
-            }
-            return responses;
-        }, timeout.Token);
+            results = await db.WriteAsync(write => ExecuteAll(write, context, requests, auth, registry, records, expander), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The timeout only cancels a batch that has not started: nothing was written, so the client may retry.
+            context.Response.Headers.RetryAfter = "1";
+            throw new ApiException(503, $"The server was too busy to start the batch within its {options.Timeout.TotalSeconds:0.###} s timeout; nothing was written. Retry shortly.");
+        }
         return new PickedJson(results);
+    }
+
+    private static JsonArray ExecuteAll(WriteContext write, HttpContext context, List<SubRequest> requests, RequestAuth auth,
+        CollectionRegistry registry, RecordService records, RecordExpander expander)
+    {
+        var responses = new JsonArray();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            try
+            {
+                responses.Add(Execute(write, requests[i], auth, RequestData(context, auth, requests[i]), registry, records, expander));
+            }
+            catch (ApiException failure)
+            {
+                var detail = Error("batch_request_failed", "Batch request failed.");
+                detail["response"] = failure.ToJson();
+                throw ApiException.BadRequest("Batch transaction failed.", new JsonObject { ["requests"] = new JsonObject { [i.ToString()] = detail } });
+            }
+        }
+        return responses;
     }
 
     private static JsonObject Error(string code, string message) => new() { ["code"] = code, ["message"] = message };

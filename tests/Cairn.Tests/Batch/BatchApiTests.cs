@@ -1,5 +1,8 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
+using Cairn.Storage;
 using Cairn.Tests.Records;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Tests.Batch;
 
@@ -47,6 +50,44 @@ public sealed class BatchApiTests
         Assert.True(results[2]!.AsObject().ContainsKey("body"));
         Assert.Null(results[2]!["body"]);
         Assert.Equal(2, await CountAsync(server));
+    }
+
+    /// <summary>A database whose writer, once stalled, starts no write unit: a queue that does not get to the batch in time.</summary>
+    private sealed class StallingDatabase(IDatabase inner) : IDatabase
+    {
+        public bool Stalled { get; set; }
+        public SqlDialect Dialect => inner.Dialect;
+        public Task<T> ReadAsync<T>(Func<DbConnection, T> read, CancellationToken cancellationToken = default) => inner.ReadAsync(read, cancellationToken);
+
+        public async Task<T> WriteAsync<T>(Func<WriteContext, T> write, CancellationToken cancellationToken = default)
+        {
+            if (Stalled) await Task.Delay(Timeout.Infinite, cancellationToken);
+            return await inner.WriteAsync(write, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Batch_NotStartedWithinItsTimeout_Is503WithRetryAfterAndWritesNothing()
+    {
+        StallingDatabase? database = null;
+        await using var server = await TestServer.StartAsync(o => o with { Batch = o.Batch with { Timeout = TimeSpan.FromMilliseconds(200) } }, services =>
+        {
+            var real = services.Single(d => d.ServiceType == typeof(IDatabase));
+            services.Remove(real);
+            services.AddSingleton<IDatabase>(database = new StallingDatabase((IDatabase)real.ImplementationInstance!));
+        });
+        await server.CreatePublicAsync("posts", """[{"name":"title","type":"text"}]""");
+        database!.Stalled = true;
+
+        var response = await BatchAsync(server, """[{"method":"POST","url":"/api/collections/posts/records","body":{"title":"new"}}]""");
+
+        database.Stalled = false;
+        response.AssertError(503);
+        Assert.Equal("1", response.Header("Retry-After"));
+        Assert.Contains("nothing was written", response.Json.Str("message"));
+        Assert.Equal(0, await CountAsync(server));
     }
 
     [Fact]

@@ -56,7 +56,8 @@ public sealed class PostgresDatabase : IDatabase
             try
             {
                 var result = write(context);
-                await transaction.CommitAsync(cancellationToken);
+                // Never cancelled: a commit cut short would leave the caller unsure whether its write landed.
+                await transaction.CommitAsync(CancellationToken.None);
                 context.RunAfterCommit();
                 return result;
             }
