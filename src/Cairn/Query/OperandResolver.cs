@@ -254,9 +254,12 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
         switch (modifier)
         {
             case null:
-                return cursor.Values is not null
-                    ? SqlOperand.Constant(DbValue(field, cursor.Values.GetValueOrDefault(field.Name)), SqlOperand.Normalize(kind)) with { NoCoalesce = isJson }
-                    : SqlOperand.Column(Column(cursor, field), kind, cursor.Multi, isJson);
+                if (cursor.Values is not null)
+                    return SqlOperand.Constant(DbValue(field, cursor.Values.GetValueOrDefault(field.Name)), SqlOperand.Normalize(kind)) with { NoCoalesce = isJson };
+                // A bare multiple field is compared as its stored JSON text (POCKETBASE_API.md 2.3), as SQLite holds it.
+                return (kind == ColumnKind.JsonArray
+                    ? SqlOperand.Column(Dialect.Convert(Column(cursor, field), kind, ColumnKind.Text), ColumnKind.Text, cursor.Multi)
+                    : SqlOperand.Column(Column(cursor, field), kind, cursor.Multi, isJson)) with { HasAffinity = !isJson };
             case "lower":
                 return SqlOperand.Column(Dialect.Lower(Column(cursor, field), kind), ColumnKind.Text, cursor.Multi, isJson);
             case "length":

@@ -12,7 +12,7 @@ internal sealed record SqlOperand
 {
     /// <summary>
     /// What the value is, where known: typed engines (PostgreSQL) need both sides of a comparison to agree, where
-    /// SQLite converts by column affinity. Null for a NULL constant. JSON arrays and geo points count as <see cref="ColumnKind.Json"/>.
+    /// SQLite converts by column affinity. Null for a NULL constant. JSON arrays count as text, geo points as <see cref="ColumnKind.Json"/> (<see cref="Normalize"/>).
     /// </summary>
     public ColumnKind? Kind { get; init; }
 
@@ -23,6 +23,12 @@ internal sealed record SqlOperand
     public object? Value { get; init; }
 
     public bool IsConstant => Sql is null;
+
+    /// <summary>
+    /// A plain column, whose affinity SQLite applies to the other side of a comparison (see <see cref="OperandTypes"/>);
+    /// expressions over columns and constants have none.
+    /// </summary>
+    public bool HasAffinity { get; init; }
 
     /// <summary>Goes through a multi-valued join (a multiple relation, a back-relation, <c>:each</c>, <c>@collection</c>).</summary>
     public bool Multi { get; init; }
@@ -52,7 +58,16 @@ internal sealed record SqlOperand
         _ => ColumnKind.Number,
     };
 
-    public static ColumnKind Normalize(ColumnKind kind) => kind is ColumnKind.JsonArray or ColumnKind.GeoPoint ? ColumnKind.Json : kind;
+    /// <summary>
+    /// The kind an operand of a field's column kind compares as: a multiple field (a JSON array of strings) as its JSON
+    /// text, which SQLite stores in a text column; a geo point as JSON.
+    /// </summary>
+    public static ColumnKind Normalize(ColumnKind kind) => kind switch
+    {
+        ColumnKind.JsonArray => ColumnKind.Text,
+        ColumnKind.GeoPoint => ColumnKind.Json,
+        _ => kind,
+    };
 
     /// <summary>The operand as SQL, binding a constant.</summary>
     public string Emit(QueryBindings bindings) => Sql ?? bindings.Add(Value);

@@ -23,6 +23,15 @@ public abstract class SqlDialect
     /// <summary>An expression of one kind as a value of another (only asked for when <see cref="TypedComparisons"/>).</summary>
     public virtual string Convert(string sql, ColumnKind from, ColumnKind to) => sql;
 
+    /// <summary>An ordering comparison (<c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>) of two values of <paramref name="kind"/>.</summary>
+    public virtual string Order(string left, string op, string right, ColumnKind? kind) => $"{left} {op} {right}";
+
+    /// <summary>
+    /// A text or JSON value as JSON after SQLite's numeric affinity: text that reads as a number becomes a JSON number,
+    /// other values stay as they are (only asked for when <see cref="TypedComparisons"/>).
+    /// </summary>
+    public virtual string NumericJson(string sql, ColumnKind kind) => sql;
+
     /// <summary><c>LOWER</c> of a value of any kind, as text.</summary>
     public virtual string Lower(string sql, ColumnKind kind) => $"LOWER({sql})";
 

@@ -34,29 +34,56 @@ internal sealed partial class PostgresDialect : SqlDialect
 
     public override string Convert(string sql, ColumnKind from, ColumnKind to) => (from, to) switch
     {
+        (ColumnKind.JsonArray, ColumnKind.Text) => JsonArrayText(sql),
         (ColumnKind.Json, ColumnKind.Text) => $"({sql} #>> '{{}}')",
         (ColumnKind.Json, ColumnKind.Number) => $"(CASE WHEN jsonb_typeof({sql}) = 'number' THEN CAST({sql} #>> '{{}}' AS DOUBLE PRECISION) END)",
         (ColumnKind.Json, ColumnKind.Bool) => $"(CASE WHEN jsonb_typeof({sql}) = 'boolean' THEN CAST({sql} #>> '{{}}' AS BOOLEAN) END)",
+        (ColumnKind.Bool, ColumnKind.Json) => $"to_jsonb(CAST({sql} AS INTEGER))", // SQLite has no booleans: true is 1
         (_, ColumnKind.Json) => $"to_jsonb({sql})",
         (ColumnKind.Bool, ColumnKind.Number) => $"CAST({sql} AS INTEGER)",
         (ColumnKind.Bool, ColumnKind.Text) => $"CAST(CAST({sql} AS INTEGER) AS TEXT)",
         (ColumnKind.Number, ColumnKind.Text) => $"CAST({sql} AS TEXT)",
         (ColumnKind.Number, ColumnKind.Bool) => $"({sql} <> 0)",
         // Text that reads as a number becomes one, as SQLite's numeric affinity converts it; other text gives NULL.
-        (ColumnKind.Text, ColumnKind.Number) => $"(CASE WHEN {sql} ~ '^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$' THEN CAST({sql} AS DOUBLE PRECISION) END)",
+        (ColumnKind.Text, ColumnKind.Number) => $"(CASE WHEN {sql} ~ {NumberPattern} THEN CAST({sql} AS DOUBLE PRECISION) END)",
         (ColumnKind.Text, ColumnKind.Bool) => $"({sql} = '1')",
         _ => sql,
     };
 
+    // jsonb orders strings before numbers; SQLite orders NULL (unknown), then numbers (booleans are 0/1), then text,
+    // then the rest, so `n < ''` holds for every number. Each side is compared as (rank, value); a NULL rank keeps NULL.
+    public override string Order(string left, string op, string right, ColumnKind? kind) => kind is ColumnKind.Json
+        ? $"(ROW({JsonRank(left)}, {left}) {op} ROW({JsonRank(right)}, {right}))"
+        : base.Order(left, op, right, kind);
+
+    private static string JsonRank(string sql) =>
+        $"(CASE jsonb_typeof({sql}) WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 WHEN 'array' THEN 3 WHEN 'object' THEN 3 END)";
+
+    // A multiple field's JSON text as Cairn writes it (and SQLite stores it): jsonb prints ", " between items, and in a
+    // JSON array of strings `", "` only ever occurs between items (a quote inside a string is escaped).
+    private static string JsonArrayText(string sql) => $"replace(CAST({ToJsonb(sql)} AS TEXT), '\", \"', '\",\"')";
+
+    private const string NumberPattern = "'^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$'";
+
+    public override string NumericJson(string sql, ColumnKind kind) => kind is ColumnKind.Json
+        ? $"(CASE WHEN jsonb_typeof({sql}) = 'string' AND ({sql} #>> '{{}}') ~ {NumberPattern} THEN to_jsonb(CAST({sql} #>> '{{}}' AS DOUBLE PRECISION)) ELSE {sql} END)"
+        : $"(CASE WHEN {sql} ~ {NumberPattern} THEN to_jsonb(CAST({sql} AS DOUBLE PRECISION)) ELSE to_jsonb({sql}) END)";
+
+    // SQLite's LOWER folds ASCII letters only, as PostgreSQL's does under the "C" collation.
     public override string Lower(string sql, ColumnKind kind) => kind switch
     {
-        ColumnKind.Text => $"LOWER({sql})",
-        ColumnKind.Json or ColumnKind.JsonArray or ColumnKind.GeoPoint => $"LOWER({ToJsonb(sql)} #>> '{{}}')",
-        _ => $"LOWER(CAST({sql} AS TEXT))",
+        ColumnKind.Text => $"LOWER(({sql}) COLLATE \"C\")",
+        ColumnKind.JsonArray => $"LOWER({JsonArrayText(sql)} COLLATE \"C\")",
+        ColumnKind.Json or ColumnKind.GeoPoint => $"LOWER(({ToJsonb(sql)} #>> '{{}}') COLLATE \"C\")",
+        _ => $"LOWER(CAST({sql} AS TEXT) COLLATE \"C\")",
     };
 
-    public override string CoalesceEmpty(string sql, ColumnKind? kind) =>
-        kind is null or ColumnKind.Text ? $"COALESCE({sql}, '')" : $"COALESCE(CAST({sql} AS TEXT), '')";
+    public override string CoalesceEmpty(string sql, ColumnKind? kind) => kind switch
+    {
+        null or ColumnKind.Text => $"COALESCE({sql}, '')",
+        ColumnKind.Json => $"COALESCE({sql}, '\"\"'::jsonb)", // values of two types, compared as JSON (OperandTypes)
+        _ => $"COALESCE(CAST({sql} AS TEXT), '')",
+    };
 
     // A number, a boolean or JSON is never the empty string.
     public override string EmptyComparison(string sql, ColumnKind? kind, bool equal) =>
@@ -135,15 +162,20 @@ internal sealed partial class PostgresDialect : SqlDialect
 
     public override string JsonEachValue(string alias) => alias + ".value";
 
-    // A JSON null is SQL NULL, as json_extract gives it.
+    // As json_extract gives it: a JSON null is SQL NULL, true and false are 1 and 0, an array or object is its JSON text
+    // (spelled by jsonb: ", " and ": " between items, keys in jsonb's order). The path is strict, with errors silenced
+    // (NULL), because lax paths wrap and unwrap arrays: "$[0]" of an object would be the object, "$.k" of [{"k":1}] 1.
     public override string JsonExtract(string json, string pathParameter) =>
-        $"NULLIF(jsonb_path_query_first({ToJsonb(json)}, CAST({pathParameter} AS JSONPATH)), 'null'::jsonb)";
+        $"(SELECT CASE jsonb_typeof(v) WHEN 'null' THEN NULL WHEN 'boolean' THEN to_jsonb(CAST(CAST(v AS BOOLEAN) AS INTEGER)) " +
+        $"WHEN 'array' THEN to_jsonb(CAST(v AS TEXT)) WHEN 'object' THEN to_jsonb(CAST(v AS TEXT)) ELSE v END " +
+        $"FROM jsonb_path_query_first({ToJsonb(json)}, CAST('strict ' || {pathParameter} AS JSONPATH), '{{}}', TRUE) AS v)";
 
     // Parenthesized: PostgreSQL cannot parse a IS DISTINCT FROM b IS NOT DISTINCT FROM c (a :changed check compared with a value).
     public override string Same(string left, string right, bool equal) => $"({left} {(equal ? "IS NOT DISTINCT FROM" : "IS DISTINCT FROM")} {right})";
 
+    // Under the "C" collation ILIKE folds ASCII letters only, as SQLite's LIKE does.
     public override string Like(string value, string pattern, bool negate) =>
-        $"CAST({value} AS TEXT) {(negate ? "NOT ILIKE" : "ILIKE")} {pattern} ESCAPE '\\'";
+        $"CAST({value} AS TEXT) COLLATE \"C\" {(negate ? "NOT ILIKE" : "ILIKE")} {pattern} ESCAPE '\\'";
 
     public override string Concat(params string[] parts) => "(" + string.Join(" || ", parts.Select(p => $"CAST({p} AS TEXT)")) + ")";
 
