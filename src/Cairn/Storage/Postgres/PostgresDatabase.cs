@@ -19,6 +19,11 @@ public sealed class PostgresDatabase : IDatabase
     public PostgresDatabase(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(PostgresConnectionString.Normalize(connectionString));
+        // Automatic preparation: Cairn's SQL is generated per collection and rule, but the same few texts repeat
+        // on every request, so each pooled connection prepares them once and skips PostgreSQL's parse and plan
+        // afterwards (bench/RESULTS.md, PostgreSQL run). A Max Auto Prepare in --db wins.
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 256;
         _dataSource = builder.Build();
         using var connection = _dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
