@@ -11,6 +11,8 @@
 #   bench/run.sh                         full run
 #   BENCH_ROUNDS=2 BENCH_DURATION=10 bench/run.sh
 #   BENCH_PROFILE=0 bench/run.sh         skip the profiling variants
+#   BENCH_ENGINE=postgres bench/run.sh   the same on a throwaway PostgreSQL (scripts/postgres.sh, durable
+#                                        commits), against the Npgsql floor: view, list and create only
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,9 +22,17 @@ warmup=${BENCH_WARMUP:-5}          # seconds of unmeasured load before each scen
 rounds=${BENCH_ROUNDS:-3}          # measured runs per scenario and server, alternating Cairn and floor
 connections=${BENCH_CONNECTIONS:-64}
 profile=${BENCH_PROFILE:-1}
+engine=${BENCH_ENGINE:-sqlite}     # sqlite, or postgres: Cairn with --db, the floor with --postgres
 base_port=${BENCH_PORT:-27090}
 cairn_port=$base_port floor_port=$((base_port + 1)) host_port=$((base_port + 2))
 out="$root/artifacts/bench/run"
+if [[ $engine == postgres ]]; then
+  out+="-postgres"
+  profile=0                        # the profiling variants run in CairnHost, which reads SQLite's writer stats
+  reads_default="view list"        # the PostgreSQL floor has no token check, owner or expand endpoints
+else
+  reads_default="view list owner owner-skiptotal expand"
+fi
 email=bench@example.com password='bench-password-1'
 create_body='{"title":"Hello","body":"Lorem ipsum dolor sit amet, consectetur adipiscing elit.","likes":1}'
 started_at=$(date +%s)
@@ -52,7 +62,11 @@ results="$out/results.tsv"   # scenario  server  round  rps  p50_ms  p99_ms  ser
 
 # --- process helpers: every server is started here, by pid, and stopped by that pid ----------------
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+pg_dir=""
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [[ -z $pg_dir ]] || scripts/postgres.sh stop "$pg_dir" || true
+}
 trap cleanup EXIT
 
 start() { # name port command...  → sets $pid; waits for /api/health; sets $startup_ms
@@ -99,15 +113,31 @@ load() { # scenario server port pid seconds round wrk-args...
   log "$scenario  $server  round $round: $rps req/s (p50 $p50 ms, p99 $p99 ms), server CPU $cpu_us us/request"
 }
 
+# --- PostgreSQL: one throwaway server, a database for Cairn and one for the floor -------------------
+cairn_db=()
+if [[ $engine == postgres ]]; then
+  # PG_DURABLE=1: fsync, synchronous_commit and full_page_writes stay on (PostgreSQL's defaults), so that a
+  # create is acknowledged only once its WAL is flushed, as with SQLite's synchronous=FULL.
+  pg_dir=$(mktemp -d /tmp/cairn-bench-pg.XXXXXX)
+  pg_conn=$(PG_DURABLE=${BENCH_PG_DURABLE:-1} scripts/postgres.sh start "$pg_dir")
+  pg_port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$pg_conn")
+  psql -h 127.0.0.1 -p "$pg_port" -U postgres -qAt -c "CREATE DATABASE cairn" -c "CREATE DATABASE floor" \
+    -c "SELECT version()" -c "SHOW fsync" -c "SHOW synchronous_commit" -c "SHOW max_connections" | tee "$out/postgres.txt" >&2
+  cairn_db=(--db "${pg_conn/Database=postgres/Database=cairn}")
+fi
+
 # --- seed ---------------------------------------------------------------------------------------
 log "seeding Cairn through POST /api/batch (1k users, 100k posts, 10k notes)"
-dotnet artifacts/cairn/Cairn.Server.dll superuser upsert "$email" "$password" --dir "$out/cairn_data" >/dev/null
-start cairn-seed "$cairn_port" dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$cairn_port" --dir "$out/cairn_data"
+dotnet artifacts/cairn/Cairn.Server.dll superuser upsert "$email" "$password" --dir "$out/cairn_data" "${cairn_db[@]}" >/dev/null
+cairn_serve=(dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$cairn_port" --dir "$out/cairn_data" "${cairn_db[@]}")
+start cairn-seed "$cairn_port" "${cairn_serve[@]}"
 dotnet artifacts/bench/seed/Seed.dll --url "http://127.0.0.1:$cairn_port" --email "$email" --password "$password" --out "$out" | tee "$out/seed.txt" >&2
 stop "$pid"
 log "seeding the floor with the same ids and rows"
 floor_serve=(dotnet artifacts/bench/floor/Floor.dll --http "127.0.0.1:$floor_port" --dir "$out/floor_data"
   --posts "$out/posts.ids" --notes "$out/notes.ids" --users "$out/users.ids" --tokens "$out/floor.tokens")
+[[ $engine != postgres ]] || floor_serve=(dotnet artifacts/bench/floor/Floor.dll --http "127.0.0.1:$floor_port"
+  --postgres "${pg_conn/Database=postgres/Database=floor}" --posts "$out/posts.ids" --notes "$out/notes.ids" --users "$out/users.ids")
 start floor-seed "$floor_port" "${floor_serve[@]}"
 stop "$pid"
 
@@ -116,7 +146,7 @@ stop "$pid"
 for round in 1 2 3; do
   for server in floor cairn; do
     if [[ $server == cairn ]]; then
-      start cairn "$cairn_port" dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$cairn_port" --dir "$out/cairn_data"
+      start cairn "$cairn_port" "${cairn_serve[@]}"
     else
       start floor "$floor_port" "${floor_serve[@]}"
     fi
@@ -156,11 +186,13 @@ if shape(c) != shape(f) or not c["items"]:
     sys.exit(f"{path}: Cairn and the floor answer differently:\n{shape(c)}\n{shape(f)}")
 EOF
 }
-same_page "$owner_path" "$(head -1 "$out/cairn.tokens")" "$(head -1 "$out/floor.tokens")"
-same_page "$owner_path&skipTotal=1" "$(sed -n 7p "$out/cairn.tokens")" "$(sed -n 7p "$out/floor.tokens")"
-same_page "${expand[1]}" "" ""
+if [[ $engine != postgres ]]; then
+  same_page "$owner_path" "$(head -1 "$out/cairn.tokens")" "$(head -1 "$out/floor.tokens")"
+  same_page "$owner_path&skipTotal=1" "$(sed -n 7p "$out/cairn.tokens")" "$(sed -n 7p "$out/floor.tokens")"
+  same_page "${expand[1]}" "" ""
+fi
 
-for scenario in ${BENCH_READS:-view list owner owner-skiptotal expand}; do
+for scenario in ${BENCH_READS:-$reads_default}; do
   wrk_args "$scenario" floor; floor_args=("${args[@]}")
   wrk_args "$scenario" cairn; cairn_args=("${args[@]}")
   load "$scenario" floor "$floor_port" "$floor_pid" "$warmup" warmup "${floor_args[@]}"
@@ -171,12 +203,18 @@ for scenario in ${BENCH_READS:-view list owner owner-skiptotal expand}; do
   done
 done
 loaded_rss=$(rss_mb "$cairn_pid")
-stop "$cairn_pid"
 
 # --- create at 64 connections, synchronous=FULL: the in-process host, which reads WriterStats ----
-start host "$host_port" dotnet artifacts/bench/host/CairnHost.dll --http "127.0.0.1:$host_port" --dir "$out/cairn_data"
-host_pid=$pid
-stats() { curl -sf "http://127.0.0.1:$host_port/_bench/writer-stats"; }
+# On PostgreSQL there is no writer of Cairn's to read: `cairn serve` itself takes the creates.
+if [[ $engine == postgres ]]; then
+  host_port=$cairn_port host_pid=$cairn_pid
+  stats() { echo '{"data":{"batches":0,"units":0,"largest":0}}'; }
+else
+  stop "$cairn_pid"
+  start host "$host_port" dotnet artifacts/bench/host/CairnHost.dll --http "127.0.0.1:$host_port" --dir "$out/cairn_data"
+  host_pid=$pid
+  stats() { curl -sf "http://127.0.0.1:$host_port/_bench/writer-stats"; }
+fi
 create=(post /api/collections/bench_create/records "$create_body")
 load create floor "$floor_port" "$floor_pid" "$warmup" warmup "${create[@]}"
 load create cairn "$host_port" "$host_pid" "$warmup" warmup "${create[@]}"
@@ -192,7 +230,7 @@ b, a, r = json.loads(sys.argv[1])["data"], json.loads(sys.argv[2])["data"], sys.
 batches, units = a["batches"] - b["batches"], a["units"] - b["units"]
 print(f"{r}\t{batches}\t{units}\t{units / max(batches, 1):.1f}\t{a['largest']}")
 EOF
-  log "group commit round $round: $(tail -1 "$out/writer-stats.tsv" | awk -F'\t' '{print $2" batches, "$3" units, average "$4", largest so far "$5}')"
+  [[ $engine == postgres ]] || log "group commit round $round: $(tail -1 "$out/writer-stats.tsv" | awk -F'\t' '{print $2" batches, "$3" units, average "$4", largest so far "$5}')"
 done
 stats >"$out/writer-stats-final.json"
 
@@ -218,9 +256,9 @@ stop "$floor_pid"
 
 # --- summary ------------------------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started_at ))
-python3 - "$out" "$loaded_rss" "$elapsed" "$duration" "$rounds" "$connections" "$load_at_start" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF' | tee "$out/summary.md"
+python3 - "$out" "$loaded_rss" "$elapsed" "$duration" "$rounds" "$connections" "$load_at_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$engine" <<'EOF' | tee "$out/summary.md"
 import collections, csv, json, sys
-out, loaded_rss, elapsed, duration, rounds, conns, load0, load1 = sys.argv[1:9]
+out, loaded_rss, elapsed, duration, rounds, conns, load0, load1, engine = sys.argv[1:10]
 runs = collections.defaultdict(list)
 for scenario, server, rnd, rps, p50, p99, cpu in csv.reader(open(f"{out}/results.tsv"), delimiter="\t"):
     runs[(scenario, server)].append((int(rps), float(p50), float(p99), int(cpu)))
@@ -233,7 +271,7 @@ def fig(key):
     cpu = min(v[3] for v in values)
     return best, spread, cpu
 
-print(f"Cairn benchmark: {rounds} runs of {duration} s per scenario and server, wrk -t1 -c{conns}, one run of bench/run.sh took {elapsed} s.")
+print(f"Cairn benchmark on {engine}: {rounds} runs of {duration} s per scenario and server, wrk -t1 -c{conns}, one run of bench/run.sh took {elapsed} s.")
 print(f"Load average (1/5/15 min) at start {load0}, at end {load1}: anything above ~1.5 means other work shared the 2 cores.\n")
 print("| scenario | Cairn best (req/s) | spread | p50 / p99 of best (ms) | floor best (req/s) | spread | Cairn / floor | server CPU µs/req Cairn / floor | target | met |")
 print("|---|---|---|---|---|---|---|---|---|---|")
@@ -251,9 +289,10 @@ for scenario in ["view", "list", "owner", "owner-skiptotal", "expand", "create"]
     print(f"| {scenario} | {c[0][0]:,} | {c[1]:.0f} % | {c[0][1]:.2f} / {c[0][2]:.2f} | {f[0][0]:,} | {f[1]:.0f} % "
           f"| {c[0][0] / f[0][0] * 100:.0f} % | {c[2]} / {f[2]} | {text} | {'yes' if check(c[0][0], f[0][0]) else 'no'} |")
 
-print("\nThe query-language scenarios against PocketBase's published figures (PocketBase measured on its own 2 vCPUs, not here):\n")
-print("| scenario | request | Cairn (req/s) | floor (req/s) | Cairn / floor | PocketBase (req/s) | × PocketBase |")
-print("|---|---|---|---|---|---|---|")
+if any((s, "cairn") in runs for s in pocketbase):
+    print("\nThe query-language scenarios against PocketBase's published figures (PocketBase measured on its own 2 vCPUs, not here):\n")
+    print("| scenario | request | Cairn (req/s) | floor (req/s) | Cairn / floor | PocketBase (req/s) | × PocketBase |")
+    print("|---|---|---|---|---|---|---|")
 requests = {"owner": "posts `?perPage=20`, rule `author = @request.auth.id`, signed in",
             "owner-skiptotal": "posts `?perPage=20&skipTotal=1`, same rule, signed in",
             "expand": "notes `?perPage=20&expand=author`, public, guest"}
@@ -262,11 +301,12 @@ for scenario, published in pocketbase.items():
     if not c or not f: continue
     print(f"| {scenario} | {requests[scenario]} | {c[0][0]:,} | {f[0][0]:,} | {c[0][0] / f[0][0] * 100:.0f} % | {published:,} | {c[0][0] / published:.1f}× |")
 
-print("\nGroup commit during the measured create runs (data.db writer):\n")
-print("| round | batches | records | average batch | largest batch so far |")
-print("|---|---|---|---|---|")
-for row in csv.reader(open(f"{out}/writer-stats.tsv"), delimiter="\t"):
-    print("| " + " | ".join(row) + " |")
+if engine == "sqlite":
+    print("\nGroup commit during the measured create runs (data.db writer):\n")
+    print("| round | batches | records | average batch | largest batch so far |")
+    print("|---|---|---|---|---|")
+    for row in csv.reader(open(f"{out}/writer-stats.tsv"), delimiter="\t"):
+        print("| " + " | ".join(row) + " |")
 
 startup = collections.defaultdict(list)
 for server, rnd, ms, rss in csv.reader(open(f"{out}/startup.tsv"), delimiter="\t"):

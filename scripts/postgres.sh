@@ -2,6 +2,8 @@
 # Usage: scripts/postgres.sh start DIR   -> throwaway PostgreSQL 15 on 127.0.0.1 (data, socket, log in DIR);
 #        prints one Npgsql connection string on stdout and writes it to DIR/connection.
 #        scripts/postgres.sh stop DIR    -> stops that server and removes DIR. Test and benchmark use only.
+#        PG_DURABLE=1 scripts/postgres.sh start DIR   -> keeps fsync, synchronous_commit and full_page_writes
+#        at PostgreSQL's defaults (on), so that a benchmark measures durable commits.
 set -euo pipefail
 umask 022
 
@@ -118,10 +120,11 @@ start() {
   for attempt in 1 2 3 4 5; do
     port=$(pick_port)
     # Test-only settings: fsync, synchronous_commit and full_page_writes off trade crash safety for speed.
-    # Never use them as production defaults.
+    # Never use them as production defaults. Set on the command line, they cannot be changed by ALTER SYSTEM.
+    local unsafe="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ "${PG_DURABLE:-0}" == 1 ]] && unsafe=""
     if runuser -u postgres -- "$BIN/pg_ctl" start -D "$data" -l "$log" -w -t "$START_TIMEOUT" -o \
-      "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c synchronous_commit=off \
-       -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB" >/dev/null; then
+      "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock $unsafe -c max_connections=300 -c shared_buffers=128MB" >/dev/null; then
       break
     fi
     if is_running "$data"; then # pg_ctl timed out but the server is up: don't leave it behind

@@ -13,6 +13,9 @@
 //                                                    expand=author: one more query, users WHERE id IN (the page's authors)
 // POST /api/collections/bench_create/records         insert through a minimal group-commit writer (synchronous=FULL)
 //
+// With --postgres CONN instead of --dir and --tokens: the same view, list and create endpoints on PostgreSQL
+// through Npgsql (PostgresFloor.cs).
+//
 // Tokens are HS256 JWTs the floor signs itself (FloorTokens), written to --tokens at every start in the order
 // of users.ids; a request checks one as Cairn does: read the claims, load the user row, verify the signature.
 using System.Security.Cryptography;
@@ -22,6 +25,11 @@ using Cairn.Bench.Floor;
 using Microsoft.Data.Sqlite;
 
 var options = Args(args);
+if (options.ContainsKey("--postgres"))
+{
+    await PostgresFloor.RunAsync(options);
+    return;
+}
 var dir = options["--dir"];
 Directory.CreateDirectory(dir);
 var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "floor.db"), Pooling = true, DefaultTimeout = 30 }.ToString();
@@ -238,7 +246,8 @@ static Dictionary<string, string> Args(string[] args)
 {
     var map = new Dictionary<string, string>();
     for (var i = 0; i + 1 < args.Length; i += 2) map[args[i]] = args[i + 1];
-    foreach (var required in new[] { "--http", "--dir", "--posts", "--notes", "--users", "--tokens" })
+    var postgres = map.ContainsKey("--postgres");
+    foreach (var required in postgres ? ["--http", "--posts", "--notes", "--users"] : new[] { "--http", "--dir", "--posts", "--notes", "--users", "--tokens" })
         if (!map.ContainsKey(required)) throw new ArgumentException($"missing {required}");
     return map;
 }

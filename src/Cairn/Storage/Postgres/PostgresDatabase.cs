@@ -26,14 +26,18 @@ public sealed class PostgresDatabase : IDatabase
     }
 
     /// <summary>
-    /// The Npgsql connection string Cairn's sessions use. JIT compilation is off: it is planned from cost estimates,
-    /// which correlated EXISTS subqueries inflate, so a rule or filter of many such terms that runs in 2 ms spent
-    /// seconds compiling; Cairn's queries are short.
+    /// The Npgsql connection string Cairn's sessions use.
+    /// JIT compilation is off: it is planned from cost estimates, which correlated EXISTS subqueries inflate, so a
+    /// rule or filter of many such terms that runs in 2 ms spent seconds compiling; Cairn's queries are short.
+    /// Statements are prepared automatically: Cairn's SQL is generated per collection and rule, but the same few
+    /// texts repeat on every request, so each pooled connection prepares them once and skips PostgreSQL's parse and
+    /// plan afterwards (bench/RESULTS.md, PostgreSQL runs). A Max Auto Prepare in --db wins.
     /// </summary>
     internal static string SessionConnectionString(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString.Normalize(connectionString));
         builder.Options = (builder.Options is { Length: > 0 } options ? options + " " : "") + "-c jit=off";
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.MaxAutoPrepare = 256;
         return builder.ConnectionString;
     }
 
