@@ -71,13 +71,13 @@ public static class CollectionFixtures
             return columns;
         });
 
-    /// <summary>The names of the explicit indexes the engine holds for a table (not the primary key's).</summary>
+    /// <summary>The names of the explicit indexes the engine holds for a table (not those of the primary key or another constraint).</summary>
     public static Task<List<string>> SqlIndexesAsync(this TestServer server, string table) =>
         server.Service<IDatabase>().ReadAsync(connection =>
         {
             using var command = connection.CreateCommand(TestDatabase.IsPostgres
                 ? "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid " +
-                  "WHERE t.relname = @p0 AND NOT x.indisprimary ORDER BY i.relname COLLATE \"C\""
+                  "WHERE t.relname = @p0 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname COLLATE \"C\""
                 : "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = @p0 AND sql IS NOT NULL ORDER BY name", table);
             using var reader = command.ExecuteReader();
             var names = new List<string>();
