@@ -43,7 +43,7 @@ public static class BatchApi
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(options.Timeout);
-        var results = await db.WriteAsync(write =>
+        var results = await TimeoutAsFailure(db.WriteAsync(write =>
         {
             var responses = new JsonArray();
             for (var i = 0; i < requests.Count; i++)
@@ -60,8 +60,22 @@ public static class BatchApi
                 }
             }
             return responses;
-        }, timeout.Token);
+        }, timeout.Token), timeout.Token, context.RequestAborted);
         return new PickedJson(results);
+    }
+
+    // The timeout fired before the batch ran, or while it waited to be retried: nothing was written. PocketBase answers
+    // its "batch transaction timeout" with this 400; a client that went away is the error middleware's business.
+    private static async Task<T> TimeoutAsFailure<T>(Task<T> write, CancellationToken timeout, CancellationToken requestAborted)
+    {
+        try
+        {
+            return await write;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            throw ApiException.BadRequest("Batch transaction failed.");
+        }
     }
 
     private static JsonObject Error(string code, string message) => new() { ["code"] = code, ["message"] = message };

@@ -1,5 +1,8 @@
+using System.Data.Common;
 using System.Text.Json.Nodes;
+using Cairn.Storage;
 using Cairn.Tests.Records;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cairn.Tests.Batch;
 
@@ -224,6 +227,40 @@ public sealed class BatchApiTests
             [{"method":"POST","url":"/api/collections/secrets/records","headers":{"Authorization":"{{{server.SuperuserToken}}}"},"body":{"title":"b"}}]
             """);
         response.AssertError(400, "Batch transaction failed.");
+    }
+
+    [Fact]
+    public async Task Batch_TimeoutBeforeItRuns_Is400AndWritesNothing()
+    {
+        StalledWrites? database = null;
+        await using var server = await TestServer.StartAsync(o => o with { Batch = o.Batch with { Timeout = TimeSpan.FromMilliseconds(50) } },
+            s => s.AddSingleton<IDatabase>(database = new StalledWrites((IDatabase)s.Last(d => d.ServiceType == typeof(IDatabase)).ImplementationInstance!)));
+        await server.CreatePublicAsync("posts", """[{"name":"title","type":"text"}]""");
+
+        database!.Stalled = true;
+        var response = await BatchAsync(server, """[{"method":"POST","url":"/api/collections/posts/records","body":{"title":"a"}}]""");
+        database.Stalled = false;
+
+        response.AssertError(400, "Batch transaction failed.");
+        Assert.Equal(0, await CountAsync(server));
+    }
+
+    // Holds writes back until their caller gives up, as a batch queued behind slow writes (or waiting to retry
+    // after a deadlock on PostgreSQL) is held back.
+    private sealed class StalledWrites(IDatabase inner) : IDatabase
+    {
+        public volatile bool Stalled;
+
+        public SqlDialect Dialect => inner.Dialect;
+        public Task<T> ReadAsync<T>(Func<DbConnection, T> read, CancellationToken cancellationToken = default) => inner.ReadAsync(read, cancellationToken);
+
+        public async Task<T> WriteAsync<T>(Func<WriteContext, T> write, CancellationToken cancellationToken = default)
+        {
+            if (Stalled) await Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
+            return await inner.WriteAsync(write, cancellationToken);
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     [Fact]

@@ -56,7 +56,9 @@ public sealed class PostgresDatabase : IDatabase
             try
             {
                 var result = write(context);
-                await transaction.CommitAsync(cancellationToken);
+                // Once a unit has run it commits, as on SQLite's writer: a cancelled commit could have happened or
+                // not, and the caller would be told it failed either way.
+                await transaction.CommitAsync(CancellationToken.None);
                 context.RunAfterCommit();
                 return result;
             }
