@@ -9,9 +9,10 @@ using Microsoft.Data.Sqlite;
 namespace Cairn.Tests.Storage;
 
 /// <summary>
-/// Durability: the real server runs as its own process with <c>--synchronous full</c>, is killed with
-/// SIGKILL while clients are writing, and restarted; every record it acknowledged must still be there
-/// and the database must pass <c>PRAGMA integrity_check</c>.
+/// Durability: the real server runs as its own process (on SQLite with <c>--synchronous full</c>, or on a fresh
+/// PostgreSQL database in the PostgreSQL pass), is killed with SIGKILL while clients create records one at a time
+/// and in batches, and restarted; every record it acknowledged must still be there, every batch must be there whole
+/// or not at all, and SQLite's file must pass <c>PRAGMA integrity_check</c>.
 /// </summary>
 public sealed class CrashTests
 {
@@ -41,16 +42,19 @@ public sealed class CrashTests
 
         public string Output { get { lock (_output) return _output.ToString(); } }
 
-        public static async Task<ServerProcess> StartAsync(string dataDir)
+        public static async Task<ServerProcess> StartAsync(string dataDir, string? database)
         {
             var port = FreePort();
             Assert.True(File.Exists(Dll), $"{Dll} is missing: the test project references Cairn.Server to build it");
             var info = new ProcessStartInfo(ServerProcess.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { Dll, "serve", "--http", $"127.0.0.1:{port}", "--dir", dataDir, "--synchronous", "full" }) info.ArgumentList.Add(arg);
+            foreach (var arg in new[] { Dll, "serve", "--http", $"127.0.0.1:{port}", "--dir", dataDir, "--synchronous", "full" }.Concat(DatabaseArgs(database)))
+                info.ArgumentList.Add(arg);
             var server = new ServerProcess(Process.Start(info)!, $"http://127.0.0.1:{port}");
             await server.WaitHealthyAsync();
             return server;
         }
+
+        public static string[] DatabaseArgs(string? database) => database is null ? [] : ["--db", database];
 
         private static int FreePort()
         {
@@ -90,52 +94,66 @@ public sealed class CrashTests
         }
     }
 
+    private const int BatchSize = 5;
+
     [Fact]
     public async Task KillDuringWrites_EveryAcknowledgedRecordSurvives()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "cairn-crash-" + Guid.NewGuid().ToString("N"));
+        // On PostgreSQL the Cairn process is killed, not PostgreSQL: a commit it acknowledged must be visible to the
+        // restarted server. (The test server's fsync=off only matters if PostgreSQL itself crashed.)
+        var database = await TestDatabase.CreateAsync();
         try
         {
             var acknowledged = new ConcurrentBag<string>();
-            await UpsertSuperuserAsync(dataDir);
-            await using (var server = await ServerProcess.StartAsync(dataDir))
+            var acknowledgedBatches = new ConcurrentBag<string>();
+            await UpsertSuperuserAsync(dataDir, database);
+            await using (var server = await ServerProcess.StartAsync(dataDir, database))
             {
                 await CreatePublicCollectionAsync(server);
                 using var client = new HttpClient { BaseAddress = new Uri(server.BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
                 using var stop = new CancellationTokenSource();
-                var writers = Enumerable.Range(0, 8).Select(w => Task.Run(() => WriteUntilFailureAsync(client, w, acknowledged, stop.Token))).ToList();
+                var writers = Enumerable.Range(0, 8).Select(w => Task.Run(() => w < 6
+                    ? WriteUntilFailureAsync(client, w, acknowledged, stop.Token)
+                    : WriteBatchesUntilFailureAsync(client, w, acknowledged, acknowledgedBatches, stop.Token))).ToList();
 
-                // Kill at a random moment once some writes went through.
+                // Kill at a random moment once some writes and batches went through.
                 var deadline = Stopwatch.StartNew();
-                while (acknowledged.Count < 20 && deadline.Elapsed < Timeout) await Task.Delay(10, TestContext.Current.CancellationToken);
+                while ((acknowledged.Count < 20 || acknowledgedBatches.Count < 2) && deadline.Elapsed < Timeout)
+                    await Task.Delay(10, TestContext.Current.CancellationToken);
                 await Task.Delay(Random.Shared.Next(0, 300), TestContext.Current.CancellationToken);
                 await server.KillAsync();
                 await stop.CancelAsync();
                 await Task.WhenAll(writers).WaitAsync(Timeout, TestContext.Current.CancellationToken);
             }
             Assert.True(acknowledged.Count >= 20, $"only {acknowledged.Count} writes were acknowledged");
+            Assert.True(acknowledgedBatches.Count >= 2, $"only {acknowledgedBatches.Count} batches were acknowledged");
 
-            await using (var restarted = await ServerProcess.StartAsync(dataDir))
+            await using (var restarted = await ServerProcess.StartAsync(dataDir, database))
             {
-                var present = await ListIdsAsync(restarted);
-                var lost = acknowledged.Where(id => !present.Contains(id)).ToList();
+                var present = await ListAsync(restarted);
+                var lost = acknowledged.Where(id => !present.ContainsKey(id)).ToList();
                 Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged records were lost");
+                // One transaction per batch: a batch the kill interrupted left nothing behind.
+                var torn = present.Values.Where(b => b.Length > 0).CountBy(b => b).Where(b => b.Value != BatchSize).ToList();
+                Assert.True(torn.Count == 0, $"{torn.Count} batches are partly there: " + string.Join(", ", torn.Select(b => $"{b.Key} has {b.Value}")));
             }
 
-            Assert.Equal("ok", IntegrityCheck(Path.Combine(dataDir, "data.db")));
+            if (database is null) Assert.Equal("ok", IntegrityCheck(Path.Combine(dataDir, "data.db")));
         }
         finally
         {
             SqliteConnection.ClearAllPools();
+            await TestDatabase.DropAsync(database);
             try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
         }
     }
 
     // The superuser is created the way an operator would, with `cairn superuser upsert` before the first start.
-    private static async Task UpsertSuperuserAsync(string dataDir)
+    private static async Task UpsertSuperuserAsync(string dataDir, string? database)
     {
         var info = new ProcessStartInfo(ServerProcess.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { ServerProcess.Dll, "superuser", "upsert", "root@example.com", "password123", "--dir", dataDir })
+        foreach (var arg in new[] { ServerProcess.Dll, "superuser", "upsert", "root@example.com", "password123", "--dir", dataDir }.Concat(ServerProcess.DatabaseArgs(database)))
             info.ArgumentList.Add(arg);
         using var upsert = Process.Start(info)!;
         var stdout = upsert.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -154,7 +172,7 @@ public sealed class CrashTests
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/collections")
         {
-            Content = new StringContent("""{"name":"events","listRule":"","viewRule":"","createRule":"","fields":[{"name":"n","type":"number"},{"name":"w","type":"number"}]}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent("""{"name":"events","listRule":"","viewRule":"","createRule":"","fields":[{"name":"n","type":"number"},{"name":"w","type":"number"},{"name":"batch","type":"text"}]}""", Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("Authorization", JsonNode.Parse(text)!["token"]!.GetValue<string>());
         var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
@@ -180,16 +198,43 @@ public sealed class CrashTests
         }
     }
 
-    private static async Task<HashSet<string>> ListIdsAsync(ServerProcess server)
+    // Each batch creates BatchSize records tagged with the batch's name; it is acknowledged only by a 200.
+    private static async Task WriteBatchesUntilFailureAsync(HttpClient client, int writer, ConcurrentBag<string> acknowledged, ConcurrentBag<string> batches, CancellationToken stop)
+    {
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            var batch = $"b{writer}-{n}";
+            var requests = new JsonArray(Enumerable.Range(0, BatchSize).Select(i => (JsonNode)new JsonObject
+            {
+                ["method"] = "POST", ["url"] = "/api/collections/events/records", ["body"] = new JsonObject { ["n"] = i, ["w"] = writer, ["batch"] = batch },
+            }).ToArray());
+            try
+            {
+                var response = await client.PostAsync("/api/batch",
+                    new StringContent(new JsonObject { ["requests"] = requests }.ToJsonString(), Encoding.UTF8, "application/json"), stop);
+                if (response.StatusCode != HttpStatusCode.OK) continue;
+                var results = JsonNode.Parse(await response.Content.ReadAsStringAsync(stop))!.AsArray();
+                foreach (var result in results) acknowledged.Add(result!["body"]!["id"]!.GetValue<string>());
+                batches.Add(batch);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Every record's id and the batch that created it ("" for single creates).</summary>
+    private static async Task<Dictionary<string, string>> ListAsync(ServerProcess server)
     {
         using var client = new HttpClient { BaseAddress = new Uri(server.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        var ids = new HashSet<string>();
+        var records = new Dictionary<string, string>();
         for (var page = 1; ; page++)
         {
-            var text = await client.GetStringAsync($"/api/collections/events/records?perPage=1000&skipTotal=1&fields=id&page={page}", TestContext.Current.CancellationToken);
+            var text = await client.GetStringAsync($"/api/collections/events/records?perPage=1000&skipTotal=1&fields=id,batch&page={page}", TestContext.Current.CancellationToken);
             var items = JsonNode.Parse(text)!["items"]!.AsArray();
-            foreach (var item in items) ids.Add(item!["id"]!.GetValue<string>());
-            if (items.Count < 1000) return ids;
+            foreach (var item in items) records[item!["id"]!.GetValue<string>()] = item["batch"]!.GetValue<string>();
+            if (items.Count < 1000) return records;
         }
     }
 
