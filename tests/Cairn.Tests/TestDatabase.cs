@@ -28,6 +28,10 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name, MaxPoolSize = 8 }.ConnectionString;
     }
 
+    /// <summary>Whether two connection strings name the same database (one may add session options to the other).</summary>
+    public static bool SameDatabase(string? a, string? b) =>
+        a is null || b is null ? a == b : new NpgsqlConnectionStringBuilder(a).Database == new NpgsqlConnectionStringBuilder(b).Database;
+
     public static async Task DropAsync(string? connectionString)
     {
         if (PostgresAdmin is null || connectionString is null) return;

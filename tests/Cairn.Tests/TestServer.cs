@@ -48,7 +48,8 @@ public sealed class TestServer : IAsyncDisposable
             DataDir = dataDir, Database = database, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
         };
         options = configure?.Invoke(options) ?? options;
-        if (options.Database != database) await TestDatabase.DropAsync(database);
+        var ownsDatabase = TestDatabase.SameDatabase(options.Database, database);
+        if (!ownsDatabase) await TestDatabase.DropAsync(database);
         var app = await CairnApp.BuildAsync(options, b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -57,7 +58,7 @@ public sealed class TestServer : IAsyncDisposable
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
-        var server = new TestServer(app, options.DataDir, client, ownsDataDir: options.DataDir == dataDir, ownsDatabase: options.Database == database);
+        var server = new TestServer(app, options.DataDir, client, ownsDataDir: options.DataDir == dataDir, ownsDatabase);
         await server.CreateSuperuserAsync();
         return server;
     }
