@@ -43,7 +43,7 @@ internal static class PostgresFloor
             context.Response.ContentType = "application/json";
             context.Response.Headers.ETag = $"\"{reader.GetString(0)}-{reader.GetInt32(1)}\"";
             await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-            WriteRow(json, reader, "posts");
+            FloorJson.WriteRow(json, reader, "posts");
             await json.FlushAsync();
         });
 
@@ -70,7 +70,7 @@ internal static class PostgresFloor
             json.WriteNumber("totalItems", total);
             json.WriteNumber("totalPages", total < 0 ? -1 : (total + size - 1) / size);
             json.WriteStartArray("items");
-            while (await reader.ReadAsync()) WriteRow(json, reader, "notes");
+            while (await reader.ReadAsync()) FloorJson.WriteRow(json, reader, "notes");
             json.WriteEndArray();
             json.WriteEndObject();
             await json.FlushAsync();
@@ -114,21 +114,6 @@ internal static class PostgresFloor
         });
 
         await app.RunAsync();
-    }
-
-    private static void WriteRow(Utf8JsonWriter json, NpgsqlDataReader reader, string collection)
-    {
-        json.WriteStartObject();
-        json.WriteString("collectionId", collection);
-        json.WriteString("collectionName", collection);
-        json.WriteString("id", reader.GetString(0));
-        json.WriteString("title", reader.GetString(2));
-        json.WriteString("body", reader.GetString(3));
-        json.WriteNumber("likes", reader.GetDouble(4));
-        json.WriteString("author", reader.GetString(5));
-        json.WriteString("created", reader.GetString(6));
-        json.WriteString("updated", reader.GetString(7));
-        json.WriteEndObject();
     }
 
     // Creates the tables (as Cairn does for the seeder's collections) and loads the rows once, with binary COPY.

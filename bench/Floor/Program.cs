@@ -61,7 +61,7 @@ app.MapGet("/api/collections/posts/records/{id}", async (string id, HttpContext 
     context.Response.ContentType = "application/json";
     context.Response.Headers.ETag = $"\"{reader.GetString(0)}-{reader.GetInt64(1)}\"";
     await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-    WriteRow(json, reader, "posts");
+    FloorJson.WriteRow(json, reader, "posts");
     await json.FlushAsync();
 });
 
@@ -83,7 +83,7 @@ app.MapGet("/api/collections/posts/records", async (HttpContext context, int? pe
     command.Parameters.AddWithValue("@p0", size);
     var total = skipTotal is "1" or "true" ? -1 : Count(connection, """SELECT COUNT(*) FROM "posts" WHERE "author" = @a""", user);
     using var reader = command.ExecuteReader();
-    await WritePage(context, size, total, json => { while (reader.Read()) WriteRow(json, reader, "posts"); });
+    await WritePage(context, size, total, json => { while (reader.Read()) FloorJson.WriteRow(json, reader, "posts"); });
 });
 
 app.MapGet("/api/collections/notes/records", async (HttpContext context, int? perPage, string? skipTotal, string? expand) =>
@@ -98,7 +98,7 @@ app.MapGet("/api/collections/notes/records", async (HttpContext context, int? pe
     if (expand != "author")
     {
         using var reader = command.ExecuteReader();
-        await WritePage(context, size, total, json => { while (reader.Read()) WriteRow(json, reader, "notes"); });
+        await WritePage(context, size, total, json => { while (reader.Read()) FloorJson.WriteRow(json, reader, "notes"); });
         return;
     }
     // expand=author: the page's rows are read first, then their authors in one query.
@@ -192,21 +192,6 @@ static string? TokenKey(SqliteConnection connection, string id)
     command.Parameters.AddWithValue("@p0", id);
     using var reader = command.ExecuteReader();
     return reader.Read() ? reader.GetString(3) : null;
-}
-
-static void WriteRow(Utf8JsonWriter json, SqliteDataReader reader, string collection)
-{
-    json.WriteStartObject();
-    json.WriteString("collectionId", collection);
-    json.WriteString("collectionName", collection);
-    json.WriteString("id", reader.GetString(0));
-    json.WriteString("title", reader.GetString(2));
-    json.WriteString("body", reader.GetString(3));
-    json.WriteNumber("likes", reader.GetDouble(4));
-    json.WriteString("author", reader.GetString(5));
-    json.WriteString("created", reader.GetString(6));
-    json.WriteString("updated", reader.GetString(7));
-    json.WriteEndObject();
 }
 
 // A row read into values (columns as in RowColumns), with its expanded author (columns as in UserColumns).
