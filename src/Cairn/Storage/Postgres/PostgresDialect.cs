@@ -89,10 +89,8 @@ internal sealed partial class PostgresDialect : SqlDialect
     public override string EmptyComparison(string sql, ColumnKind? kind, bool equal) =>
         kind is null or ColumnKind.Text ? base.EmptyComparison(sql, kind, equal) : equal ? "FALSE" : "TRUE";
 
-    // jsonb orders strings before numbers; SQLite orders NULL, then numbers (and booleans, stored as 0/1), then text, then the rest.
-    public override IReadOnlyList<string> SortKeys(string sql, ColumnKind kind) => kind is ColumnKind.Json
-        ? [$"(CASE WHEN {sql} IS NULL THEN 0 WHEN jsonb_typeof({sql}) IN ('number', 'boolean') THEN 1 WHEN jsonb_typeof({sql}) = 'string' THEN 2 ELSE 3 END)", sql]
-        : [sql];
+    // Sorted by the same (rank, value) as Order compares; a NULL rank sorts first ascending, as SQLite's NULL does (OrderBy).
+    public override IReadOnlyList<string> SortKeys(string sql, ColumnKind kind) => kind is ColumnKind.Json ? [JsonRank(sql), sql] : [sql];
 
     public override string ViewColumn(string column, ColumnKind kind) => kind switch
     {
@@ -103,17 +101,23 @@ internal sealed partial class PostgresDialect : SqlDialect
 
     // The protocol gives each result column its origin table and column number; Npgsql turns them into names only
     // for committed tables, and a view is often created in the transaction that creates its source (an import).
-    public override List<DbColumn> WithOrigins(DbConnection connection, DbTransaction? transaction, List<DbColumn> columns) =>
-        columns.Select(column =>
-        {
-            if (column is not NpgsqlDbColumn { TableOID: not 0, ColumnAttributeNumber: { } number } npgsql) return column;
-            using var lookup = connection.CreateCommand(
-                "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid WHERE c.oid = CAST(@p0 AS oid) AND a.attnum = @p1",
-                (long)npgsql.TableOID, number);
-            lookup.Transaction = transaction;
-            using var reader = lookup.ExecuteReader();
-            return reader.Read() ? new OriginColumn(column.ColumnName, reader.GetString(0), reader.GetString(1)) : column;
-        }).ToList();
+    public override List<DbColumn> WithOrigins(DbConnection connection, DbTransaction? transaction, List<DbColumn> columns)
+    {
+        var tables = columns.OfType<NpgsqlDbColumn>().Where(c => c.TableOID != 0).Select(c => (long)c.TableOID).Distinct().ToArray();
+        if (tables.Length == 0) return columns;
+        // One catalog query for every table the columns come from.
+        using var lookup = connection.CreateCommand(
+            "SELECT CAST(c.oid AS bigint), a.attnum, c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid " +
+            "WHERE c.oid = ANY(CAST(@p0 AS oid[])) AND a.attnum > 0", tables);
+        lookup.Transaction = transaction;
+        var origins = new Dictionary<(long Table, short Column), (string Table, string Column)>();
+        using (var reader = lookup.ExecuteReader())
+            while (reader.Read()) origins[(reader.GetInt64(0), reader.GetInt16(1))] = (reader.GetString(2), reader.GetString(3));
+        return columns.Select(column =>
+            column is NpgsqlDbColumn { ColumnAttributeNumber: { } number } npgsql && origins.TryGetValue(((long)npgsql.TableOID, number), out var origin)
+                ? new OriginColumn(column.ColumnName, origin.Table, origin.Column)
+                : column).ToList();
+    }
 
     private sealed class OriginColumn : DbColumn
     {
