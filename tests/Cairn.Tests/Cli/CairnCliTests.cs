@@ -40,6 +40,17 @@ public sealed class CairnCliTests
         }
     }
 
+    [Theory]
+    [InlineData("--db", "mysql://root@localhost/app")]
+    [InlineData("--slow-query-ms", "-5")]
+    public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
+    {
+        var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
+        Assert.NotEqual(0, exit);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(flag, err);
+    }
+
     [Fact]
     public async Task Serve_BadHttpAddress_PrintsOneLineAndExitsNonZero()
     {
