@@ -2,6 +2,7 @@ using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Batch;
 using Cairn.Collections;
+using Cairn.Mail;
 using Cairn.Observability;
 using Cairn.Records;
 using Cairn.Rules;
@@ -49,7 +50,7 @@ public static class CairnApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        await app.Services.GetRequiredService<CollectionStore>().InitializeAsync();
+        await app.Services.GetRequiredService<CollectionStore>().InitializeAsync(options.CreateUsersCollection);
         await app.Services.GetRequiredService<LogStore>().InitializeAsync();
         app.UseCairn();
         return app;
@@ -75,6 +76,9 @@ public static class CairnApp
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
+        services.AddSingleton<SignIn>();
+        services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
+            s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));

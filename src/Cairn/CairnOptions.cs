@@ -34,6 +34,9 @@ public sealed record CairnOptions
     /// <summary>Record queries slower than this many milliseconds are logged with their plan; 0 logs every query, -1 none.</summary>
     public int SlowQueryMs { get; init; } = 250;
 
+    /// <summary>A new data folder starts with the default <c>users</c> auth collection, as PocketBase's does.</summary>
+    public bool CreateUsersCollection { get; init; } = true;
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 

@@ -46,6 +46,7 @@ public sealed class TestServer : IAsyncDisposable
         var options = new CairnOptions
         {
             DataDir = dataDir, Database = database, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
+            CreateUsersCollection = false, // scenarios create the users collection they need
         };
         options = configure?.Invoke(options) ?? options;
         var ownsDatabase = TestDatabase.SameDatabase(options.Database, database);

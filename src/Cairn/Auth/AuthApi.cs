@@ -47,7 +47,7 @@ public static class AuthApi
         });
     }
 
-    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordRules rules, RecordExpander expander)
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn)
     {
         var c = AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
@@ -81,25 +81,10 @@ public static class AuthApi
 
         var valid = record is null ? PasswordHasher.VerifyDummy(password) : PasswordHasher.Verify(password, record.GetString("password"));
         if (!valid || record is null) throw ApiException.BadRequest("Failed to authenticate.");
-        var caller = RequestAuth.Of(context);
-        await RequireAuthRuleAsync(c, record, caller, context, db, rules);
-        return await AuthResponseAsync(context, db, expander, record, tokens.Issue(record, TokenService.Auth), caller);
+        return await signIn.CompleteAsync(context, c, record, SignIn.Password);
     }
 
-    /// <summary>
-    /// The collection's authRule must match the record signing in (POCKETBASE_API.md 1.3), evaluated with
-    /// the caller's request data: <c>@request.auth</c> is whoever sent the request, usually a guest.
-    /// </summary>
-    private static async Task RequireAuthRuleAsync(Collection c, Record record, RequestAuth caller, HttpContext context, IDatabase db, RecordRules rules)
-    {
-        if (caller.IsSuperuser) return;
-        var rule = RecordRules.AuthRule(c);
-        var allowed = rule is not null && (rule.Trim().Length == 0
-            || await db.ReadAsync(connection => rules.Matches(connection, null, c, rule, record.Id, caller, RecordRules.Request(context, caller)), context.RequestAborted));
-        if (!allowed) throw ApiException.Forbidden("The request doesn't satisfy the collection requirements to authenticate.");
-    }
-
-    private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, TokenService tokens, RecordExpander expander)
+    private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, TokenService tokens, SignIn signIn)
     {
         var c = AuthCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -107,15 +92,6 @@ public static class AuthApi
         if (auth.Record.Collection.Id != c.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
         // Non-refreshable tokens (impersonation, API keys) come back unchanged.
         var token = auth.Refreshable ? tokens.Issue(auth.Record, TokenService.Auth) : auth.Token!;
-        return await AuthResponseAsync(context, db, expander, auth.Record, token, auth);
-    }
-
-    // The record is shown, and expanded, as its owner sees it (or as the superuser who asked).
-    private static async Task<PickedJson> AuthResponseAsync(HttpContext context, IDatabase db, RecordExpander expander, Record record, string token, RequestAuth caller)
-    {
-        var viewer = caller.IsSuperuser ? caller : new RequestAuth(record);
-        await expander.ExpandAsync(db, [record], context.Request.Query["expand"], viewer, RecordRules.Request(context, viewer), context.RequestAborted);
-        var json = RecordJson.ToJson(record, viewer);
-        return new PickedJson(new JsonObject { ["token"] = token, ["record"] = json });
+        return await signIn.ResponseAsync(context, auth.Record, token, auth);
     }
 }

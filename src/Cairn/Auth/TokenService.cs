@@ -1,8 +1,10 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Storage;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -18,6 +20,15 @@ public sealed class TokenService(IDatabase db, CollectionRegistry registry, Reco
     public const string Auth = "auth", File = "file", Verification = "verification", PasswordReset = "passwordReset", EmailChange = "emailChange";
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>
+    /// Tokens whose signature was verified, with the key that verified them. An app sends the same token
+    /// with every request, and checking its HMAC through the JWT library is a large share of a cheap read's
+    /// cost; a hit still checks expiry, still loads the record and still compares the current key (in
+    /// constant time), so a rotated tokenKey or secret revokes a cached token at once. Only successes are
+    /// kept, bounded in number and never past the token's own expiry.
+    /// </summary>
+    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = 20_000 });
 
     private static string SecretKind(string type) => type switch
     {
@@ -67,9 +78,13 @@ public sealed class TokenService(IDatabase db, CollectionRegistry registry, Reco
         var record = await db.ReadAsync(c => records.FindById(c, null, collection, id), cancellationToken);
         if (record is null) return null;
 
-        var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
+        var key = SigningKey(record, SecretKind(type));
+        if (_verified.TryGetValue(token, out byte[]? verifiedWith) && CryptographicOperations.FixedTimeEquals(verifiedWith, key))
+            return (record, jwt);
+
+        var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
-            IssuerSigningKey = Credentials(record, SecretKind(type)).Key,
+            IssuerSigningKey = new SymmetricSecurityKey(key),
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ValidateIssuer = false,
             ValidateAudience = false,
@@ -77,11 +92,16 @@ public sealed class TokenService(IDatabase db, CollectionRegistry registry, Reco
             RequireExpirationTime = false,
             RequireSignedTokens = true,
         });
-        return result.IsValid ? (record, jwt) : null;
+        if (!result.IsValid) return null;
+        _verified.Set(token, key, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = DateTimeOffset.FromUnixTimeSeconds(exp) });
+        return (record, jwt);
     }
 
+    private static byte[] SigningKey(Record record, string kind) =>
+        Encoding.UTF8.GetBytes(record.GetString("tokenKey") + record.Collection.TokenSecret(kind));
+
     private static SigningCredentials Credentials(Record record, string kind) =>
-        new(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(record.GetString("tokenKey") + record.Collection.TokenSecret(kind))), SecurityAlgorithms.HmacSha256);
+        new(new SymmetricSecurityKey(SigningKey(record, kind)), SecurityAlgorithms.HmacSha256);
 
     /// <summary>Reads the claims of a token without trusting it (used to echo non-refreshable tokens).</summary>
     public static bool IsRefreshable(JsonWebToken token) =>

@@ -60,7 +60,7 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
         var collections = new CollectionStore(target, _registry, TimeProvider.System);
         try
         {
-            await collections.InitializeAsync(cancellationToken);
+            await collections.InitializeAsync(createUsers: false, cancellationToken);
             await ImportTablesAsync(collections, cancellationToken);
             await ImportViewsAsync(collections, cancellationToken);
             await collections.KeepTimestampsAsync(source.Collections, cancellationToken);
@@ -84,8 +84,9 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
         new($"{reason}. The PostgreSQL database now holds part of the data: drop and re-create it before running the command again");
 
     /// <summary>
-    /// Refuses a target that holds Cairn data: collections besides <c>_superusers</c>, any superuser, or a table named like a
-    /// collection to be copied. A database that <c>cairn serve --db</c> has only started on (no superuser yet) is accepted.
+    /// Refuses a target that holds Cairn data: collections besides the system ones and an empty default <c>users</c>, any
+    /// superuser, or a table named like a collection to be copied. A database that <c>cairn serve --db</c> has only started
+    /// on (no superuser yet) is accepted.
     /// </summary>
     private async Task EnsureEmptyAsync(CancellationToken cancellationToken)
     {
@@ -98,14 +99,16 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
             if (tables.Contains("_collections"))
             {
                 var names = new List<string>();
-                using (var command = connection.CreateCommand("""SELECT "name" FROM "_collections" WHERE "id" <> @p0 ORDER BY "name" """, Collection.SuperusersId))
+                using (var command = connection.CreateCommand("""SELECT "name" FROM "_collections" WHERE NOT "system" AND "id" <> @p0 ORDER BY "name" """, SystemCollections.UsersId))
                 using (var reader = command.ExecuteReader())
                     while (reader.Read()) names.Add(reader.GetString(0));
+                if (tables.Contains(SystemCollections.UsersName) && connection.Scalar($"""SELECT 1 FROM "{SystemCollections.UsersName}" LIMIT 1""") is not null)
+                    names.Add(SystemCollections.UsersName);
                 if (names.Count > 0) return $"it already holds Cairn collections ({string.Join(", ", names)})";
                 if (tables.Contains(Collection.SuperusersName) && connection.Scalar($"""SELECT 1 FROM "{Collection.SuperusersName}" LIMIT 1""") is not null)
                     return "it already holds superusers";
             }
-            var clashes = source.Collections.Where(c => !c.IsSuperusers && tables.Contains(c.Name)).Select(c => c.Name).ToList();
+            var clashes = source.Collections.Where(c => !c.System && c.Id != SystemCollections.UsersId && tables.Contains(c.Name)).Select(c => c.Name).ToList();
             return clashes.Count > 0 ? $"it already has tables named like collections to copy ({string.Join(", ", clashes)})" : null;
         }, cancellationToken);
         if (problem is not null)

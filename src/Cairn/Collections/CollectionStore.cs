@@ -20,8 +20,12 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
 
     private SqlDialect Dialect => db.Dialect;
 
-    /// <summary>Creates the system table and the <c>_superusers</c> collection if needed, then loads the schema cache.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates the system table and any missing system collection (<see cref="SystemCollections"/>), then loads
+    /// the schema cache. A new data folder (no <c>_superusers</c> yet) also gets the default <c>users</c>
+    /// collection when <paramref name="createUsers"/> is set.
+    /// </summary>
+    public async Task InitializeAsync(bool createUsers = true, CancellationToken cancellationToken = default)
     {
         var all = await db.WriteAsync(context =>
         {
@@ -32,26 +36,19 @@ public sealed class CollectionStore(IDatabase db, CollectionRegistry registry, T
                 """);
             context.Execute("""CREATE UNIQUE INDEX IF NOT EXISTS "idx__collections_name" ON "_collections" (LOWER("name"))""");
             var loaded = LoadAll(context.Connection, context.Transaction);
-            if (!loaded.Any(c => c.Id == Collection.SuperusersId))
+            var isNew = !loaded.Any(c => c.Id == Collection.SuperusersId);
+            var missing = SystemCollections.Required().Where(c => !loaded.Any(l => l.Id == c.Id)).ToList();
+            if (isNew && createUsers && !loaded.Any(c => c.Id == SystemCollections.UsersId || string.Equals(c.Name, SystemCollections.UsersName, StringComparison.OrdinalIgnoreCase)))
+                missing.Add(SystemCollections.Users());
+            foreach (var collection in missing)
             {
-                var superusers = SuperusersCollection();
-                Insert(context, superusers);
-                loaded.Add(superusers);
+                AssignFieldIds(collection);
+                Insert(context, collection);
+                loaded.Add(collection);
             }
             return loaded;
         }, cancellationToken);
         registry.Replace(all);
-    }
-
-    private Collection SuperusersCollection()
-    {
-        var json = CollectionJson.MergeForCreate(new JsonObject { ["name"] = Collection.SuperusersName, ["type"] = Collection.Auth });
-        var c = CollectionJson.Parse(json);
-        c.Id = Collection.SuperusersId;
-        c.System = true;
-        c.AuthOptions["authToken"]!["duration"] = 86400;
-        CollectionScaffolds.EnsureAuthIndexes(c);
-        return c;
     }
 
     public Task<Collection> CreateAsync(JsonObject body, CancellationToken cancellationToken = default) =>

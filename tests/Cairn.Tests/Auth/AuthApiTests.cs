@@ -172,6 +172,22 @@ public sealed class AuthApiTests
     }
 
     [Fact]
+    public async Task UsedToken_StopsWorking_WhenPasswordChangeRotatesTokenKey()
+    {
+        await using var server = await StartWithUserAsync();
+        var signIn = await SignInAsync(server, "me@example.com", "password123");
+        var token = signIn.Json.Str("token");
+        Assert.Equal(200, (await server.SendAsync(HttpMethod.Post, UsersRefresh, token: token)).Status); // verified, and remembered as verified
+
+        var id = signIn.Json!["record"].Str("id");
+        var change = await server.AsSuperuser(HttpMethod.Patch, $"/api/collections/users/records/{id}",
+            new JsonObject { ["password"] = "password456", ["passwordConfirm"] = "password456" });
+        Assert.Equal(200, change.Status);
+
+        (await server.SendAsync(HttpMethod.Post, UsersRefresh, token: token)).AssertError(401);
+    }
+
+    [Fact]
     public async Task Token_HasPocketBaseHeaderAndClaims()
     {
         var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));

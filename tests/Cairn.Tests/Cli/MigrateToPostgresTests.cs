@@ -39,7 +39,7 @@ public sealed class MigrateToPostgresTests
             var hash = Sha256(Path.Combine(dir, "data.db"));
             // A database that `cairn serve --db` has started on, with no superuser yet, counts as empty.
             await using (var started = new PostgresDatabase(target!))
-                await new CollectionStore(started, new CollectionRegistry(), TimeProvider.System).InitializeAsync(TestContext.Current.CancellationToken);
+                await new CollectionStore(started, new CollectionRegistry(), TimeProvider.System).InitializeAsync(cancellationToken: TestContext.Current.CancellationToken);
 
             var (exit, output, error) = await CairnProcess.RunAsync(["migrate-to-postgres", "--dir", dir, "--db", target!], timeoutSeconds: 180);
 

@@ -42,7 +42,23 @@ public sealed class SqliteDatabase : IDatabase
         // synchronous, so the read runs on the calling thread without a detour through the thread pool.
         using var connection = new SqliteConnection(_readConnectionString);
         connection.Open();
+        MemoryMapOnce(connection);
         return Task.FromResult(read(connection));
+    }
+
+    // Physical reader connections that already map the file (the pool hands the same ones out again).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _mapped = new();
+
+    /// <summary>
+    /// Readers map the database file into memory (<c>mmap_size</c>), so a page already in the OS cache is
+    /// read in place instead of being copied into each connection's own page cache. The setting belongs to
+    /// the physical connection, so it is applied once per pooled handle, not once per read.
+    /// </summary>
+    private void MemoryMapOnce(SqliteConnection connection)
+    {
+        if (connection.Handle is not { } handle || _mapped.TryGetValue(handle, out _)) return;
+        connection.Execute("PRAGMA mmap_size=268435456");
+        _mapped.AddOrUpdate(handle, handle);
     }
 
     public Task<T> WriteAsync<T>(Func<WriteContext, T> write, CancellationToken cancellationToken = default) =>

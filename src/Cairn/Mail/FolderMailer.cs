@@ -1,0 +1,42 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Mail;
+
+/// <summary>
+/// With no SMTP server configured, mails are written as <c>.eml</c> files to a folder of the data directory, so
+/// sign-up, reset and one-time-code flows can be tried offline. The log names the file, never the body: a
+/// body holds links with tokens or one-time codes, which are secrets.
+/// </summary>
+public sealed partial class FolderMailer(string folder, TimeProvider clock, ILogger<FolderMailer> logger) : IMailer
+{
+    public string Folder => folder;
+
+    public async Task SendAsync(MailMessage message, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(folder);
+        var now = clock.GetUtcNow();
+        var path = Path.Combine(folder, $"{now:yyyyMMdd-HHmmss-fff}-{Guid.NewGuid():N}.eml");
+        var content = $"""
+            Date: {now:R}
+            To: {OneLine(message.To)}
+            Subject: {OneLine(message.Subject)}
+            MIME-Version: 1.0
+            Content-Type: text/html; charset=utf-8
+
+            {message.Html}
+            """;
+        await File.WriteAllTextAsync(path, content.ReplaceLineEndings("\r\n"), cancellationToken);
+        logger.LogInformation("Mail to {To} ({Subject}) written to {Path}; no SMTP server is configured.", message.To, message.Subject, path);
+    }
+
+    // A header value never spans lines, so nothing a value holds can add a header.
+    private static string OneLine(string value) => value.ReplaceLineEndings(" ");
+
+    /// <summary>The text of an HTML body, for the plain-text part and for tests.</summary>
+    public static string PlainText(string html) => WebUtility.HtmlDecode(Tags().Replace(html, " ")).Trim();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tags();
+}
