@@ -12,6 +12,10 @@
 // GET  /api/collections/notes/records?perPage=N      first page in rowid order, + COUNT unless skipTotal;
 //                                                    expand=author: one more query, users WHERE id IN (the page's authors)
 // POST /api/collections/bench_create/records         insert through a minimal group-commit writer (synchronous=FULL)
+// POST /api/collections/users/auth-refresh           the token check, then a new token and the user as its owner sees it
+//
+//   Floor --bcrypt-rate COST --seconds S               no server: bcrypt verifications per second at COST on every
+//                                                      core, the bare ceiling of password sign-in
 //
 // With --postgres CONN instead of --dir and --tokens: the same view, list and create endpoints on PostgreSQL
 // through Npgsql (PostgresFloor.cs).
@@ -24,6 +28,11 @@ using Cairn.Bench;
 using Cairn.Bench.Floor;
 using Microsoft.Data.Sqlite;
 
+if (args is ["--bcrypt-rate", var cost, "--seconds", var seconds])
+{
+    BcryptRate.Measure(int.Parse(cost), TimeSpan.FromSeconds(double.Parse(seconds)));
+    return;
+}
 var options = Args(args);
 if (options.ContainsKey("--postgres"))
 {
@@ -153,6 +162,44 @@ app.MapPost("/api/collections/bench_create/records", async (HttpContext context)
     json.WriteNumber("likes", row.Likes);
     json.WriteString("created", row.Created);
     json.WriteString("updated", row.Created);
+    json.WriteEndObject();
+    await json.FlushAsync();
+});
+
+// auth-refresh: the token check as for the owner scenarios, then a fresh token for the same user and the user
+// as its owner sees it (email included), as {token, record}.
+app.MapPost("/api/collections/users/auth-refresh", async (HttpContext context) =>
+{
+    using var connection = new SqliteConnection(connectionString);
+    connection.Open();
+    object[]? user = null;
+    var id = FloorTokens.Validate(context.Request.Headers.Authorization.ToString(), userId =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""SELECT {UserColumns} FROM "users" WHERE "id" = @p0 LIMIT 1""";
+        command.Parameters.AddWithValue("@p0", userId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        user = new object[reader.FieldCount];
+        reader.GetValues(user);
+        return (string)user[3];
+    });
+    if (id is null || user is null) { context.Response.StatusCode = 401; return; }
+    context.Response.ContentType = "application/json";
+    await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
+    json.WriteStartObject();
+    json.WriteString("token", FloorTokens.Issue(id, (string)user[3], TimeSpan.FromDays(5)));
+    json.WriteStartObject("record");
+    json.WriteString("collectionId", "users");
+    json.WriteString("collectionName", "users");
+    json.WriteString("id", id);
+    json.WriteString("email", (string)user[4]);
+    json.WriteBoolean("emailVisibility", (long)user[5] != 0);
+    json.WriteBoolean("verified", (long)user[6] != 0);
+    json.WriteString("name", (string)user[7]);
+    json.WriteString("created", (string)user[8]);
+    json.WriteString("updated", (string)user[9]);
+    json.WriteEndObject();
     json.WriteEndObject();
     await json.FlushAsync();
 });

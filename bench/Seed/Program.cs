@@ -20,18 +20,20 @@ var auth = await Send(HttpMethod.Post, "/api/collections/_superusers/auth-with-p
     new JsonObject { ["identity"] = options["--email"], ["password"] = options["--password"] }, null);
 var superuser = auth!["token"]!.GetValue<string>();
 
-// users: the authors. Public profiles (listRule/viewRule ""), so that expand=author shows them to anyone;
-// emails stay hidden (emailVisibility false). bcrypt cost 4 instead of 10: sign-in is not measured here.
-var users = await Send(HttpMethod.Post, "/api/collections", new JsonObject
-{
-    ["name"] = "users", ["type"] = "auth", ["listRule"] = "", ["viewRule"] = "",
-    ["fields"] = new JsonArray(new JsonObject { ["name"] = "name", ["type"] = "text" }),
-}, superuser);
+// users: the authors, in the default users collection of a new data folder, opened up as public profiles
+// (listRule/viewRule ""), so that expand=author shows them to anyone; emails stay hidden (emailVisibility false).
+// Without the avatar field (the floor's users table has none), and bcrypt cost 4 instead of 10: these users
+// sign in once each while seeding; sign-in itself is measured on signin_users below.
+var users = await Send(HttpMethod.Get, "/api/collections/users", null, superuser);
 var usersId = users!["id"]!.GetValue<string>();
-var fields = users["fields"]!.AsArray();
+var fields = new JsonArray(users["fields"]!.AsArray().OfType<JsonObject>()
+    .Where(f => f["name"]!.GetValue<string>() != "avatar").Select(f => (JsonNode)f.DeepClone()).ToArray());
 foreach (var field in fields.OfType<JsonObject>())
     if (field["name"]!.GetValue<string>() == "password") field["cost"] = 4;
-await Send(HttpMethod.Patch, "/api/collections/" + usersId, new JsonObject { ["fields"] = fields.DeepClone() }, superuser);
+await Send(HttpMethod.Patch, "/api/collections/" + usersId, new JsonObject { ["listRule"] = "", ["viewRule"] = "", ["fields"] = fields }, superuser);
+
+// signin_users: the password sign-in scenario, at bcrypt's default cost (10), as an app's users would be.
+await Send(HttpMethod.Post, "/api/collections", new JsonObject { ["name"] = "signin_users", ["type"] = "auth" }, superuser);
 
 // posts: readable in a list only by their author (the owner rule of issue 3), with an index on author;
 // viewable by anyone (the view scenario). notes: public, for the plain list and for expand=author.
@@ -60,6 +62,12 @@ var userIds = await SeedAsync("users", userCount, 3, (i, id) => new JsonObject
 {
     ["id"] = id, ["email"] = SeedData.Email(i), ["password"] = SeedData.Password, ["passwordConfirm"] = SeedData.Password, ["name"] = SeedData.Name(i),
 });
+// One create per request: 50 cost-10 hashes would outlast a batch's time limit.
+await Parallel.ForEachAsync(Enumerable.Range(0, SeedData.SignInUsers), concurrency, async (i, _) =>
+    await Send(HttpMethod.Post, "/api/collections/signin_users/records", new JsonObject
+    {
+        ["email"] = SeedData.Email(i), ["password"] = SeedData.Password, ["passwordConfirm"] = SeedData.Password,
+    }, superuser));
 foreach (var (collection, count, seed) in new[] { ("posts", int.Parse(options["--posts"]), 1), ("notes", int.Parse(options["--notes"]), 2) })
     await SeedAsync(collection, count, seed, (i, id) => new JsonObject
     {
@@ -76,6 +84,9 @@ await Parallel.ForEachAsync(Enumerable.Range(0, userCount), concurrency, async (
     tokens[i] = signedIn!["token"]!.GetValue<string>();
 });
 await File.WriteAllLinesAsync(Path.Combine(outDir, "users.tokens"), tokens);
+// The sign-in scenario's request bodies, one per signin_users user, for wrk's "bodies" mode.
+await File.WriteAllLinesAsync(Path.Combine(outDir, "signin.bodies"), Enumerable.Range(0, SeedData.SignInUsers)
+    .Select(i => new JsonObject { ["identity"] = SeedData.Email(i), ["password"] = SeedData.Password }.ToJsonString()));
 var own = await Send(HttpMethod.Get, "/api/collections/posts/records?perPage=1", null, tokens[0]);
 var expected = Enumerable.Range(0, int.Parse(options["--posts"])).Count(i => SeedData.Author(i, userCount) == 0);
 if (own!["totalItems"]!.GetValue<long>() != expected) throw new InvalidOperationException($"user 0 sees {own["totalItems"]} posts, expected {expected}");
@@ -88,13 +99,23 @@ async Task<string[]> SeedAsync(string collection, int count, int seed, Func<int,
     var ids = SeedData.Ids(count, seed);
     await File.WriteAllLinesAsync(Path.Combine(outDir, collection + ".ids"), ids);
     var started = Stopwatch.StartNew();
-    await Parallel.ForEachAsync(Enumerable.Range(0, (count + 49) / 50), concurrency, async (chunk, _) =>
+    // The first chunk goes alone, so the first page in insertion order holds the first ids, as the floor's does;
+    // the rest in parallel (their order does not matter).
+    await SendChunkAsync(0);
+    await Parallel.ForEachAsync(Enumerable.Range(1, (count + 49) / 50 - 1), concurrency, async (chunk, _) => await SendChunkAsync(chunk));
+    var stored = await Send(HttpMethod.Get, $"/api/collections/{collection}/records?perPage=1", null, superuser);
+    var total = stored!["totalItems"]!.GetValue<long>();
+    if (total != count) throw new InvalidOperationException($"{collection}: expected {count} rows, found {total}");
+    Console.WriteLine($"seeded {collection}: {count} rows in {started.Elapsed.TotalSeconds:F1} s ({count / started.Elapsed.TotalSeconds:F0} rows/s through /api/batch)");
+    return ids;
+
+    async Task SendChunkAsync(int chunk)
     {
         var requests = new JsonArray();
         for (var i = chunk * 50; i < Math.Min(count, chunk * 50 + 50); i++)
             requests.Add(new JsonObject { ["method"] = "POST", ["url"] = $"/api/collections/{collection}/records", ["body"] = body(i, ids[i]) });
         // A batch runs in one transaction with a 3 s limit (BatchOptions.Timeout); on a busy box a batch can
-        // wait that long for the writer and is rolled back whole (a 500), so it is sent again.
+        // wait that long for the writer and is rolled back whole (a 503), so it is sent again.
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -102,17 +123,12 @@ async Task<string[]> SeedAsync(string collection, int count, int seed, Func<int,
                 await Send(HttpMethod.Post, "/api/batch", new JsonObject { ["requests"] = requests.DeepClone() }, superuser);
                 break;
             }
-            catch (HttpRequestException e) when (attempt < 5 && e.Message.Contains("→ 500"))
+            catch (HttpRequestException e) when (attempt < 5 && e.Message.Contains("→ 503"))
             {
                 Console.Error.WriteLine($"{collection}: batch {chunk} failed (attempt {attempt}), sending it again");
             }
         }
-    });
-    var stored = await Send(HttpMethod.Get, $"/api/collections/{collection}/records?perPage=1", null, superuser);
-    var total = stored!["totalItems"]!.GetValue<long>();
-    if (total != count) throw new InvalidOperationException($"{collection}: expected {count} rows, found {total}");
-    Console.WriteLine($"seeded {collection}: {count} rows in {started.Elapsed.TotalSeconds:F1} s ({count / started.Elapsed.TotalSeconds:F0} rows/s through /api/batch)");
-    return ids;
+    }
 }
 
 async Task<JsonNode?> Send(HttpMethod method, string url, JsonNode? body, string? token)

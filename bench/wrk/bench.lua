@@ -3,6 +3,8 @@
 --   wrk ... URL -- get   PATH          GET PATH
 --   wrk ... URL -- auth  FILE PATH     GET PATH, signed in: "Authorization: <random token from FILE>"
 --   wrk ... URL -- post  PATH BODY     POST PATH with a JSON body
+--   wrk ... URL -- authpost FILE PATH  POST PATH without a body, signed in: "Authorization: <random token from FILE>"
+--   wrk ... URL -- bodies FILE PATH    POST PATH with a JSON body, a random line of FILE
 -- done() prints one machine-readable RESULT line that run.sh parses.
 local mode, values, prefix, path, body -- values: the ids or tokens read from FILE
 
@@ -17,7 +19,7 @@ function init(args)
   mode = args[1]
   if mode == "ids" then
     values, prefix = lines(args[2]), args[3]
-  elseif mode == "auth" then
+  elseif mode == "auth" or mode == "authpost" or mode == "bodies" then
     values, path = lines(args[2]), args[3]
   elseif mode == "get" then
     path = args[2]
@@ -33,6 +35,10 @@ function request()
     return wrk.format("GET", prefix .. values[math.random(#values)])
   elseif mode == "auth" then
     return wrk.format("GET", path, { ["Authorization"] = values[math.random(#values)] })
+  elseif mode == "authpost" then
+    return wrk.format("POST", path, { ["Authorization"] = values[math.random(#values)] })
+  elseif mode == "bodies" then
+    return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, values[math.random(#values)])
   elseif mode == "get" then
     return wrk.format("GET", path)
   end
