@@ -61,6 +61,9 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
         try
         {
             await collections.InitializeAsync(createUsers: false, cancellationToken);
+            // The empty default users collection of a target `serve` has started on gives way to the source's own.
+            if (_registry.Find(SystemCollections.UsersId) is not null && !source.Collections.Any(c => c.Id == SystemCollections.UsersId))
+                await collections.DeleteAsync(SystemCollections.UsersId, cancellationToken);
             await ImportTablesAsync(collections, cancellationToken);
             await ImportViewsAsync(collections, cancellationToken);
             await collections.KeepTimestampsAsync(source.Collections, cancellationToken);
@@ -108,7 +111,9 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
                 if (tables.Contains(Collection.SuperusersName) && connection.Scalar($"""SELECT 1 FROM "{Collection.SuperusersName}" LIMIT 1""") is not null)
                     return "it already holds superusers";
             }
-            var clashes = source.Collections.Where(c => !c.System && c.Id != SystemCollections.UsersId && tables.Contains(c.Name)).Select(c => c.Name).ToList();
+            var defaultUsers = tables.Contains("_collections") && connection.Scalar("""SELECT 1 FROM "_collections" WHERE "id" = @p0""", SystemCollections.UsersId) is not null;
+            var clashes = source.Collections.Where(c => !c.System && tables.Contains(c.Name) && !(defaultUsers && c.Name == SystemCollections.UsersName))
+                .Select(c => c.Name).ToList();
             return clashes.Count > 0 ? $"it already has tables named like collections to copy ({string.Join(", ", clashes)})" : null;
         }, cancellationToken);
         if (problem is not null)

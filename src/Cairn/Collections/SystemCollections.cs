@@ -21,7 +21,7 @@ public static class SystemCollections
     [
         Superusers(),
         System("pbc_2279338944", MfasName, [Text("method", required: true)],
-            ["CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (`collectionRef`,`recordRef`)"]),
+            ["CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (`collectionRef`, `recordRef`)"]),
         System("pbc_1638494021", OtpsName, [Password("password", cost: 8), Text("sentTo", hidden: true)],
             ["CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (`collectionRef`, `recordRef`)"]),
         System("pbc_2281828961", ExternalAuthsName, [Text("provider", required: true), Text("providerId", required: true)],

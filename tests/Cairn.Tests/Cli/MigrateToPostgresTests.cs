@@ -37,7 +37,7 @@ public sealed class MigrateToPostgresTests
                 before["collections"] = (await seed.AsSuperuser(HttpMethod.Get, "/api/collections?perPage=100")).Json!["items"]!;
             }
             var hash = Sha256(Path.Combine(dir, "data.db"));
-            // A database that `cairn serve --db` has started on, with no superuser yet, counts as empty.
+            // A database that `cairn serve --db` has started on (system collections, an empty default users, no superuser yet) counts as empty.
             await using (var started = new PostgresDatabase(target!))
                 await new CollectionStore(started, new CollectionRegistry(), TimeProvider.System).InitializeAsync(cancellationToken: TestContext.Current.CancellationToken);
 
@@ -45,7 +45,7 @@ public sealed class MigrateToPostgresTests
 
             Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
             Assert.Equal("", error);
-            Assert.True(output.Contains("6 collections and 1109 records copied and verified.", StringComparison.Ordinal), output);
+            Assert.True(output.Contains("10 collections and 1109 records copied and verified.", StringComparison.Ordinal), output);
             Assert.Matches(@"events\s+base\s+1100 records", output);
             Assert.Equal(hash, Sha256(Path.Combine(dir, "data.db")));
 
@@ -112,7 +112,7 @@ public sealed class MigrateToPostgresTests
             Assert.StartsWith("cairn: the PostgreSQL database", line);
             Assert.Contains("is not empty: it already holds Cairn collections (notes)", line);
             var collections = await target.AsSuperuser(HttpMethod.Get, "/api/collections?perPage=100");
-            Assert.Equal(["_superusers", "notes"], collections.Json!["items"]!.AsArray().Select(c => c.Str("name")).Order());
+            Assert.Equal(SystemCollections.Required().Select(c => c.Name).Append("notes").Order(), collections.Json!["items"]!.AsArray().Select(c => c.Str("name")).Order());
             Assert.Equal(1, (await target.AsSuperuser(HttpMethod.Get, "/api/collections/notes/records")).Json!["totalItems"]!.GetValue<int>());
         }
         finally
