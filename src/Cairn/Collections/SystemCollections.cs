@@ -32,10 +32,10 @@ public static class SystemCollections
         System("pbc_4275539003", AuthOriginsName, [Text("fingerprint", required: true, hidden: true)],
             ["CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (`collectionRef`, `recordRef`, `fingerprint`)"],
             deletable: true),
-        // Authenticator apps (beyond PocketBase). The secret and the recovery-code hashes are password fields because that
+        // Authenticator apps (beyond PocketBase). The shared key and the recovery-code hashes are password fields because that
         // is the one field type the API never outputs, to anyone, superusers included; TotpStore writes them as they are.
         System("pbc_2715115113", TotpsName,
-            [Password("secret", cost: 0, required: false), Password("recoveryCodes", cost: 0, required: false),
+            [Password("sharedKey", cost: 0, required: false), Password("recoveryCodes", cost: 0, required: false),
              new() { ["name"] = "active", ["type"] = FieldTypes.Bool },
              new() { ["name"] = "lastStep", ["type"] = FieldTypes.Number, ["hidden"] = true, ["onlyInt"] = true }],
             ["CREATE UNIQUE INDEX `idx_totps_collectionRef_recordRef` ON `_totps` (`collectionRef`, `recordRef`)"]),

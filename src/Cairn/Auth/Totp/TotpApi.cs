@@ -85,7 +85,7 @@ public static class TotpApi
         var row = await store.FindAsync(owner, context.RequestAborted);
         if (row is null || row.GetBool("active")) throw ApiException.BadRequest("There is no authenticator app enrolment to confirm.");
         attempts.Count(owner);
-        var secret = row.GetString("secret");
+        var secret = row.GetString(TotpStore.SecretField);
         if (TotpCodes.MatchStep(secret, code, clock.GetUtcNow()) is not { } step) throw InvalidCode();
         var recovery = RecoveryCodes.Generate();
         var hashes = RecoveryCodes.Hash(recovery);
@@ -146,8 +146,8 @@ public static class TotpApi
     private static async Task<bool> UseCodeAsync(TotpStore store, Record owner, Record row, string code, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (code.Length == TotpCodes.Digits && code.All(char.IsAsciiDigit))
-            return row.GetBool("active") && TotpCodes.MatchStep(row.GetString("secret"), code, clock.GetUtcNow()) is { } step
-                   && await store.UseStepAsync(owner, row.GetString("secret"), step, cancellationToken: cancellationToken);
+            return row.GetBool("active") && TotpCodes.MatchStep(row.GetString(TotpStore.SecretField), code, clock.GetUtcNow()) is { } step
+                   && await store.UseStepAsync(owner, row.GetString(TotpStore.SecretField), step, cancellationToken: cancellationToken);
         return RecoveryCodes.Match(code, row.GetString("recoveryCodes")) is { } hash && await store.UseRecoveryCodeAsync(owner, hash, cancellationToken);
     }
 

@@ -11,6 +11,9 @@ namespace Cairn.Auth.Totp;
 /// </summary>
 internal sealed class TotpStore(OwnedRows rows)
 {
+    /// <summary>The field holding the shared key (RFC 6238's K), base32.</summary>
+    public const string SecretField = "sharedKey";
+
     private Collection Totps => rows.Collection(SystemCollections.TotpsName);
 
     public Task<Record?> FindAsync(Record owner, CancellationToken cancellationToken = default) =>
@@ -27,14 +30,14 @@ internal sealed class TotpStore(OwnedRows rows)
             var existing = rows.FindByOwner(context.Connection, context.Transaction, Totps, owner).FirstOrDefault();
             if (existing is null)
             {
-                rows.Insert(context, rows.New(Totps, owner, new Dictionary<string, object?> { ["secret"] = secret }));
+                rows.Insert(context, rows.New(Totps, owner, new Dictionary<string, object?> { [SecretField] = secret }));
                 return true;
             }
             if (existing.GetBool("active")) throw ApiException.BadRequest("An authenticator app is already enabled; disable it first.");
-            existing["secret"] = secret;
+            existing[SecretField] = secret;
             existing["lastStep"] = 0d;
             existing["recoveryCodes"] = "";
-            rows.Update(context, existing, "secret", "lastStep", "recoveryCodes");
+            rows.Update(context, existing, SecretField, "lastStep", "recoveryCodes");
             return true;
         }, cancellationToken);
 
@@ -46,7 +49,7 @@ internal sealed class TotpStore(OwnedRows rows)
         rows.Database.WriteAsync(context =>
         {
             var row = rows.FindByOwner(context.Connection, context.Transaction, Totps, owner).FirstOrDefault();
-            if (row is null || row.GetString("secret") != secret || step <= (long)(row["lastStep"] as double? ?? 0)) return false;
+            if (row is null || row.GetString(SecretField) != secret || step <= (long)(row["lastStep"] as double? ?? 0)) return false;
             row["lastStep"] = (double)step;
             change?.Invoke(row);
             rows.Update(context, row, "lastStep", "active", "recoveryCodes");

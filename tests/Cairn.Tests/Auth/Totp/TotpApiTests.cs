@@ -275,7 +275,7 @@ public sealed class TotpApiTests
         foreach (var response in new[] { asSuperuser, asOwner })
         {
             var item = response.Json!["items"]![0]!.AsObject();
-            Assert.False(item.ContainsKey("secret"));          // ...but never the secret,
+            Assert.False(item.ContainsKey("sharedKey"));       // ...but never the secret,
             Assert.False(item.ContainsKey("recoveryCodes"));   // nor the recovery-code hashes
             Assert.DoesNotContain(enrolled.Secret, response.Text);
             Assert.DoesNotContain("$2", response.Text);
