@@ -11,8 +11,8 @@ using Microsoft.AspNetCore.Http;
 namespace Cairn.Auth;
 
 /// <summary>
-/// The end every sign-in method shares (password, one-time code, OAuth2): the collection's authRule, then
-/// the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
+/// The end every sign-in method shares (password, one-time code, OAuth2, TOTP): the collection's authRule, then
+/// MFA (<see cref="MfaGate"/>), then the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
 /// method cannot forget a check.
 /// </summary>
 internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, MfaGate mfa)

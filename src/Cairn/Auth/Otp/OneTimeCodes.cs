@@ -108,9 +108,10 @@ internal sealed partial class OneTimeCodes(OwnedRows rows, RecordStore store, Re
     private static ApiException Invalid() => ApiException.BadRequest("Invalid or expired OTP.");
 
     // Placeholders are replaced, nothing else: the template is the collection owner's HTML; the values are encoded into it.
+    // The code goes into the body only: subjects end up in mail logs (ours included) and on lock screens.
     private static MailMessage Mail(OtpSettings settings, string to, string code) => new(
         to,
-        settings.Subject.Replace("{APP_NAME}", AppName).Replace("{OTP}", code),
+        settings.Subject.Replace("{APP_NAME}", AppName),
         settings.Body.Replace("{APP_NAME}", WebUtility.HtmlEncode(AppName)).Replace("{OTP}", WebUtility.HtmlEncode(code)));
 
     private void SendInBackground(MailMessage message, string otpId) =>
