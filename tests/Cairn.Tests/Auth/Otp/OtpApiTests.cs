@@ -138,6 +138,18 @@ public sealed class OtpApiTests
     }
 
     [Fact]
+    public async Task AuthWithOtp_SameCodeRacing_SignsInOnce()
+    {
+        await using var kit = await SignInKit.StartAsync();
+        var (otpId, code) = await kit.OtpAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => kit.AuthWithOtpAsync(otpId, code)));
+
+        Assert.Equal(1, results.Count(r => r.Status == 200));
+        Assert.All(results.Where(r => r.Status != 200), r => r.AssertError(400, "Invalid or expired OTP."));
+    }
+
+    [Fact]
     public async Task AuthWithOtp_MissingFields_Is400NamingThem()
     {
         await using var kit = await SignInKit.StartAsync();

@@ -140,6 +140,20 @@ public sealed class TotpApiTests
     }
 
     [Fact]
+    public async Task AuthWithTotp_SameCodeRacingInTwoSessions_WinsOnce()
+    {
+        await using var kit = await SignInKit.StartAsync();
+        var enrolled = await EnrolAsync(kit);
+        var code = CodeAt(enrolled.Secret, kit.Clock.Now);
+        var sessions = new[] { await kit.MfaIdAsync(), await kit.MfaIdAsync(), await kit.MfaIdAsync() };
+
+        var results = await Task.WhenAll(sessions.Select(id => AuthWithTotpAsync(kit, id, code)));
+
+        Assert.Equal(1, results.Count(r => r.Status == 200));
+        Assert.All(results.Where(r => r.Status != 200), r => r.AssertError(400, "Invalid or already used TOTP code."));
+    }
+
+    [Fact]
     public async Task AuthWithTotp_ClockDriftOfOneStep_IsAllowed_TwoStepsIsNot()
     {
         await using var kit = await SignInKit.StartAsync();
