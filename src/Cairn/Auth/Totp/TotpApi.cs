@@ -15,6 +15,7 @@ namespace Cairn.Auth.Totp;
 /// GET  /api/collections/{collection}/totp            (auth)                  {enabled, pending, recoveryCodesLeft}
 /// POST /api/collections/{collection}/totp            (auth)                  {secret, uri, qrCode}: starts an enrolment
 /// POST /api/collections/{collection}/totp/confirm    (auth) {code}           {recoveryCodes}: activates it, codes shown once
+/// POST /api/collections/{collection}/totp/recovery-codes (auth) {code}      {recoveryCodes}: a new set, the old one dies
 /// POST /api/collections/{collection}/totp/disable    (auth) {code|password}  204
 /// POST /api/collections/{collection}/auth-with-totp  {mfaId, code}           the auth response: second factor of an MFA
 /// </code>
@@ -37,6 +38,7 @@ public static class TotpApi
         app.MapGet("/api/collections/{collection}/totp", Status);
         app.MapPost("/api/collections/{collection}/totp", Begin);
         app.MapPost("/api/collections/{collection}/totp/confirm", Confirm);
+        app.MapPost("/api/collections/{collection}/totp/recovery-codes", RenewRecoveryCodes);
         app.MapPost("/api/collections/{collection}/totp/disable", Disable);
         app.MapPost("/api/collections/{collection}/auth-with-totp", AuthWithTotp);
         return app;
@@ -95,6 +97,24 @@ public static class TotpApi
             r["recoveryCodes"] = hashes;
         }, context.RequestAborted);
         if (!confirmed) throw InvalidCode();
+        attempts.Reset(owner);
+        context.Response.Headers.CacheControl = "no-store";
+        return new PickedJson(new JsonObject { ["recoveryCodes"] = new JsonArray(recovery.Select(c => (JsonNode)c).ToArray()) });
+    }
+
+    // Needs a code from the app itself: a recovery code must not be able to mint ten more.
+    private static async Task<IResult> RenewRecoveryCodes(string collection, HttpContext context, CollectionRegistry registry, TotpStore store, TotpAttempts attempts, TimeProvider clock)
+    {
+        var owner = Caller(context, AuthCollection(registry, collection));
+        var code = await RequiredAsync(context, "code");
+        var row = await store.FindAsync(owner, context.RequestAborted);
+        if (row is null || !row.GetBool("active")) throw ApiException.BadRequest("No authenticator app is enabled.");
+        attempts.Count(owner);
+        var secret = row.GetString(TotpStore.SecretField);
+        if (TotpCodes.MatchStep(secret, code, clock.GetUtcNow()) is not { } step) throw InvalidCode();
+        var recovery = RecoveryCodes.Generate();
+        var hashes = RecoveryCodes.Hash(recovery);
+        if (!await store.UseStepAsync(owner, secret, step, r => r["recoveryCodes"] = hashes, context.RequestAborted)) throw InvalidCode();
         attempts.Reset(owner);
         context.Response.Headers.CacheControl = "no-store";
         return new PickedJson(new JsonObject { ["recoveryCodes"] = new JsonArray(recovery.Select(c => (JsonNode)c).ToArray()) });

@@ -247,6 +247,25 @@ public sealed class TotpApiTests
     }
 
     [Fact]
+    public async Task RecoveryCodes_Renewed_ReplaceTheOldSet_AndNeedAnAppCode()
+    {
+        await using var kit = await SignInKit.StartAsync();
+        var enrolled = await EnrolAsync(kit);
+        const string path = Totp + "/recovery-codes";
+        (await kit.PostAsync(path, $$"""{"code":"{{enrolled.RecoveryCodes[0]}}"}""", enrolled.Token)).AssertError(400, "Invalid or already used TOTP code.");
+
+        var renewed = await kit.PostAsync(path, $$"""{"code":"{{CodeAt(enrolled.Secret, kit.Clock.Now)}}"}""", enrolled.Token);
+
+        Assert.Equal(200, renewed.Status);
+        var fresh = renewed.Json!["recoveryCodes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.Equal(10, fresh.Count);
+        Assert.Empty(fresh.Intersect(enrolled.RecoveryCodes));
+        (await AuthWithTotpAsync(kit, await kit.MfaIdAsync(), enrolled.RecoveryCodes[1])).AssertError(400);
+        Assert.Equal(200, (await AuthWithTotpAsync(kit, await kit.MfaIdAsync(), fresh[1])).Status);
+        (await kit.PostAsync(path, """{"code":"123456"}""")).AssertError(401);
+    }
+
+    [Fact]
     public async Task Disable_WithCurrentCode_RemovesTheEnrolment()
     {
         await using var kit = await SignInKit.StartAsync();
