@@ -1,5 +1,5 @@
 // Starts a live `cairn serve` on a free loopback port with a temporary data folder and a superuser,
-// for one test file; `stop()` ends it and removes the folder. With CAIRN_TEST_POSTGRES (an Npgsql
+// for one test file (`dir` is that folder); `stop()` ends it and removes the folder. With CAIRN_TEST_POSTGRES (an Npgsql
 // connection string to a server we may create databases on, as scripts/test.sh sets it) the server runs
 // on PostgreSQL instead, in a fresh database that `stop()` drops. Also the small helpers every test file
 // shares: a signed-in superuser client and an assertion on the SDK's ClientResponseError.
@@ -104,6 +104,7 @@ export async function startCairn() {
     }
     return {
       url,
+      dir, // the data folder: mails without SMTP land in dir/mails as .eml files
       async stop() {
         child.kill("SIGTERM");
         await exited;

@@ -19,7 +19,19 @@ public sealed class RequestBody
     /// <summary>Uploaded files by part name (multipart only).</summary>
     public List<(string Key, IFormFile File)> Files { get; init; } = [];
 
+    /// <summary>
+    /// Reads the body once per request; a later call gets the same parsed body, because the stream is gone by
+    /// then and the sign-in end (MFA's <c>mfaId</c>) reads a body its route handler has already read.
+    /// </summary>
     public static async Task<RequestBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.HttpContext.Items[typeof(RequestBody)] is RequestBody read) return read;
+        var body = await ReadOnceAsync(request, cancellationToken);
+        request.HttpContext.Items[typeof(RequestBody)] = body;
+        return body;
+    }
+
+    private static async Task<RequestBody> ReadOnceAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding")))
             return new RequestBody();

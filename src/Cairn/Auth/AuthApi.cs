@@ -42,10 +42,14 @@ public static class AuthApi
         {
             ["password"] = new JsonObject { ["enabled"] = enabled, ["identityFields"] = identityFields },
             ["oauth2"] = new JsonObject { ["enabled"] = false, ["providers"] = new JsonArray() },
-            ["mfa"] = new JsonObject { ["enabled"] = false, ["duration"] = 0 },
-            ["otp"] = new JsonObject { ["enabled"] = false, ["duration"] = 0 },
+            ["mfa"] = MethodState(Mfa.MfaSettings.Of(c) is var mfa && mfa.Enabled, mfa.Duration),
+            ["otp"] = MethodState(Otp.OtpSettings.Of(c) is var otp && otp.Enabled, otp.Duration),
         });
     }
+
+    // A disabled method reports a duration of 0 (POCKETBASE_API.md 1.3).
+    private static JsonObject MethodState(bool enabled, TimeSpan duration) =>
+        new() { ["enabled"] = enabled, ["duration"] = enabled ? (long)duration.TotalSeconds : 0 };
 
     private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn)
     {

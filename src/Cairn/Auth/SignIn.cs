@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Api;
+using Cairn.Auth.Mfa;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Records.Expand;
@@ -10,11 +11,11 @@ using Microsoft.AspNetCore.Http;
 namespace Cairn.Auth;
 
 /// <summary>
-/// The end every sign-in method shares (password, one-time code, OAuth2): the collection's authRule, then
-/// the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
+/// The end every sign-in method shares (password, one-time code, OAuth2, TOTP): the collection's authRule, then
+/// MFA (<see cref="MfaGate"/>), then the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
 /// method cannot forget a check.
 /// </summary>
-internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander)
+internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, MfaGate mfa)
 {
     /// <summary>Names of the sign-in methods, as MFA and <c>@request.context</c> see them.</summary>
     public const string Password = "password", OAuth2 = "oauth2", Otp = "otp";
@@ -23,6 +24,7 @@ internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rule
     {
         var caller = RequestAuth.Of(context);
         await RequireAuthRuleAsync(context, collection, record, caller);
+        if (await mfa.CheckAsync(context, collection, record, method, caller) is { } challenge) return challenge;
         var token = tokens.Issue(record, TokenService.Auth);
         return await ResponseAsync(context, record, token, caller, meta);
     }

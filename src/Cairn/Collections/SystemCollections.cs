@@ -12,6 +12,7 @@ public static class SystemCollections
 {
     public const string UsersId = "_pb_users_auth_", UsersName = "users";
     public const string MfasName = "_mfas", OtpsName = "_otps", ExternalAuthsName = "_externalAuths", AuthOriginsName = "_authOrigins";
+    public const string TotpsName = "_totps";
 
     /// <summary>Owners may read their own bookkeeping rows; nobody else but superusers.</summary>
     public const string OwnerRule = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
@@ -31,6 +32,13 @@ public static class SystemCollections
         System("pbc_4275539003", AuthOriginsName, [Text("fingerprint", required: true, hidden: true)],
             ["CREATE UNIQUE INDEX `idx_authOrigins_unique_pairs` ON `_authOrigins` (`collectionRef`, `recordRef`, `fingerprint`)"],
             deletable: true),
+        // Authenticator apps (beyond PocketBase). The shared key and the recovery-code hashes are password fields because that
+        // is the one field type the API never outputs, to anyone, superusers included; TotpStore writes them as they are.
+        System("pbc_2715115113", TotpsName,
+            [Password("sharedKey", cost: 0, required: false), Password("recoveryCodes", cost: 0, required: false),
+             new() { ["name"] = "active", ["type"] = FieldTypes.Bool },
+             new() { ["name"] = "lastStep", ["type"] = FieldTypes.Number, ["hidden"] = true, ["onlyInt"] = true }],
+            ["CREATE UNIQUE INDEX `idx_totps_collectionRef_recordRef` ON `_totps` (`collectionRef`, `recordRef`)"]),
     ];
 
     /// <summary>The <c>users</c> collection a new data folder starts with (3.3); deleting it is the owner's choice, so it is never recreated.</summary>
@@ -87,6 +95,6 @@ public static class SystemCollections
     private static JsonObject Text(string name, bool required = false, bool hidden = false) =>
         new() { ["name"] = name, ["type"] = FieldTypes.Text, ["required"] = required, ["hidden"] = hidden };
 
-    private static JsonObject Password(string name, int cost) =>
-        new() { ["name"] = name, ["type"] = FieldTypes.Password, ["required"] = true, ["hidden"] = true, ["cost"] = cost };
+    private static JsonObject Password(string name, int cost, bool required = true) =>
+        new() { ["name"] = name, ["type"] = FieldTypes.Password, ["required"] = required, ["hidden"] = true, ["cost"] = cost };
 }
