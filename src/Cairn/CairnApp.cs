@@ -1,5 +1,6 @@
 using Cairn.Api;
 using Cairn.Auth;
+using Cairn.Auth.OAuth2;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -77,6 +78,7 @@ public static class CairnApp
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<SignIn>();
+        services.AddOAuth2();
         services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
             s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
@@ -109,6 +111,7 @@ public static class CairnApp
         app.MapCollectionsApi();
         app.MapRecordsApi();
         app.MapAuthApi();
+        app.MapOAuth2Api();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;
