@@ -77,7 +77,7 @@ public abstract class OAuth2Provider(OAuth2ProviderConfig config, HttpClient htt
         var json = await SendForJsonAsync(request, OAuth2Exception.TokenFailed, cancellationToken);
         var accessToken = Text(json, "access_token");
         if (accessToken.Length == 0) throw new OAuth2Exception(OAuth2Exception.TokenFailed, "the token response has no access_token");
-        DateTimeOffset? expiry = json["expires_in"] is JsonValue e && e.TryGetValue<double>(out var seconds) && seconds > 0
+        DateTimeOffset? expiry = json["expires_in"] is JsonValue expiresIn && expiresIn.TryGetValue<double>(out var seconds) && seconds > 0
             ? DateTimeOffset.UtcNow.AddSeconds(seconds) : null;
         return new OAuth2Token(accessToken, Text(json, "refresh_token"), Text(json, "id_token"), expiry);
     }
