@@ -172,11 +172,21 @@ internal sealed partial class OAuth2SignIn(RecordService records, RecordStore st
         return store.Query(command, collection).FirstOrDefault();
     }
 
-    private void Link(WriteContext context, Collection links, Record record, string provider, string providerId) =>
-        records.Create(context, links, new JsonObject
+    private void Link(WriteContext context, Collection links, Record record, string provider, string providerId)
+    {
+        try
         {
-            ["collectionRef"] = record.Collection.Id, ["recordRef"] = record.Id, ["provider"] = provider, ["providerId"] = providerId,
-        }, RequestAuth.System);
+            records.Create(context, links, new JsonObject
+            {
+                ["collectionRef"] = record.Collection.Id, ["recordRef"] = record.Id, ["provider"] = provider, ["providerId"] = providerId,
+            }, RequestAuth.System);
+        }
+        catch (RecordValidationException)
+        {
+            // Only the unique indexes can refuse a link: a concurrent sign-in of the same provider account won the race.
+            throw ApiException.BadRequest("Failed to authenticate.");
+        }
+    }
 
     private string Q(string name) => store.Dialect.Quote(name);
 
