@@ -402,4 +402,38 @@ public sealed class AuthWithOAuth2Tests
         Assert.Equal(204, (await server.SendAsync(HttpMethod.Delete, $"/api/collections/_externalAuths/records/{linkId}", token: aliceToken)).Status);
         Assert.Empty(await LinksAsync(server));
     }
+    [Fact]
+    public async Task Superusers_AreNeverCreatedThroughOAuth2()
+    {
+        var (server, idp) = await StartAsync();
+        await using var _ = server;
+        await using var __ = idp;
+        var enable = await server.AsSuperuser(HttpMethod.Patch, "/api/collections/_superusers", new JsonObject
+        {
+            ["oauth2"] = new JsonObject
+            {
+                ["enabled"] = true,
+                ["providers"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "oidc", ["clientId"] = TestIdentityProvider.ClientId, ["clientSecret"] = TestIdentityProvider.ClientSecret,
+                    ["extra"] = new JsonObject { ["issuer"] = idp.Issuer },
+                }),
+            },
+        });
+        Assert.True(enable.Status == 200, enable.Text);
+        idp.AddUser("intruder", new("intruder-sub", "intruder@example.com", true));
+        var methods = await server.SendAsync(HttpMethod.Get, "/api/collections/_superusers/auth-methods");
+        var provider = methods.Json!["oauth2"]!["providers"]![0]!;
+        var code = await idp.AuthorizeAsync(provider.Str("authURL"), RedirectURL, "intruder", provider.Str("state"));
+
+        var response = await server.SendAsync(HttpMethod.Post, "/api/collections/_superusers/auth-with-oauth2", new JsonObject
+        {
+            ["provider"] = "oidc", ["code"] = code, ["codeVerifier"] = provider.Str("codeVerifier"), ["redirectURL"] = RedirectURL,
+        });
+
+        response.AssertError(400, "Superusers cannot be created through OAuth2.");
+        var superusers = await server.AsSuperuser(HttpMethod.Get, "/api/collections/_superusers/records");
+        Assert.Equal(1, superusers.Json!["totalItems"]!.GetValue<int>());
+        Assert.Empty(await LinksAsync(server));
+    }
 }
