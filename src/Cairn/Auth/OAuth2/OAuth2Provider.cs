@@ -115,8 +115,7 @@ public abstract class OAuth2Provider(OAuth2ProviderConfig config, HttpClient htt
         {
             response = await Http.SendAsync(request, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException
-                                      && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new OAuth2Exception(failure, $"{Config.Name}: {request.RequestUri?.GetLeftPart(UriPartial.Path)} unreachable ({e.GetType().Name})", e);
         }

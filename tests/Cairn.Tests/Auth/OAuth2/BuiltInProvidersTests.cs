@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Tests.Records;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
 
 namespace Cairn.Tests.Auth.OAuth2;
 
@@ -180,13 +179,7 @@ public sealed class BuiltInProvidersTests
     [Fact]
     public async Task HangingTokenEndpoint_Returns400_WithinTheTimeout()
     {
-        var (server, fake) = await StartAsync("google", s =>
-            s.Configure<HttpStandardResilienceOptions>("oauth2-standard", o =>
-            {
-                o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(1);
-                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(1);
-                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(2);
-            }));
+        var (server, fake) = await StartAsync("google", s => s.AddSingleton(new global::Cairn.Auth.OAuth2.OAuth2Options(TimeSpan.FromSeconds(1))));
         await using var _ = server;
         await using var __ = fake;
         fake.TokenDelay = TimeSpan.FromSeconds(20);
