@@ -29,7 +29,7 @@ public static partial class OAuth2Api
     }
 
     private static async Task<IResult> AuthWithOAuth2(string collection, HttpContext context, CollectionRegistry registry, IHttpClientFactory httpClients,
-        IdTokenValidator idTokens, OAuth2SignIn oauth2, SignIn signIn, ILoggerFactory loggers)
+        IdTokenValidator idTokens, OAuth2SignIn oauth2, SignIn signIn, TimeProvider clock, ILoggerFactory loggers)
     {
         var c = registry.Find(collection) is { IsAuth: true } found ? found : throw ApiException.NotFound("Missing or invalid auth collection context.");
         if (!OAuth2Providers.Enabled(c)) throw ApiException.Forbidden("The collection is not configured to allow OAuth2 authentication.");
@@ -74,10 +74,10 @@ public static partial class OAuth2Api
 
         var caller = RequestAuth.Of(context);
         var outcome = await oauth2.ResolveAsync(c, providerName, user, createData, caller, RecordRules.Request(context, caller, SignIn.OAuth2), context.RequestAborted);
-        return await signIn.CompleteAsync(context, c, outcome.Record, SignIn.OAuth2, Meta(user, outcome.IsNew));
+        return await signIn.CompleteAsync(context, c, outcome.Record, SignIn.OAuth2, Meta(user, outcome.IsNew, clock.GetUtcNow()));
     }
 
-    private static JsonObject Meta(OAuth2User user, bool isNew) => new()
+    private static JsonObject Meta(OAuth2User user, bool isNew, DateTimeOffset now) => new()
     {
         ["id"] = user.Id,
         ["name"] = user.Name,
@@ -87,7 +87,7 @@ public static partial class OAuth2Api
         ["avatarUrl"] = user.AvatarURL, // legacy spelling the older SDKs read
         ["accessToken"] = user.AccessToken,
         ["refreshToken"] = user.RefreshToken,
-        ["expiry"] = user.Expiry is { } expiry ? CairnJson.FormatDate(expiry) : "",
+        ["expiry"] = user.ExpiresIn is { } expiresIn ? CairnJson.FormatDate(now + expiresIn) : "",
         ["rawUser"] = user.RawUser.DeepClone(),
         ["isNew"] = isNew,
     };

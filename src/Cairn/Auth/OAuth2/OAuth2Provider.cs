@@ -77,9 +77,8 @@ public abstract class OAuth2Provider(OAuth2ProviderConfig config, HttpClient htt
         var json = await SendForJsonAsync(request, OAuth2Exception.TokenFailed, cancellationToken);
         var accessToken = Text(json, "access_token");
         if (accessToken.Length == 0) throw new OAuth2Exception(OAuth2Exception.TokenFailed, "the token response has no access_token");
-        DateTimeOffset? expiry = json["expires_in"] is JsonValue expiresIn && expiresIn.TryGetValue<double>(out var seconds) && seconds > 0
-            ? DateTimeOffset.UtcNow.AddSeconds(seconds) : null;
-        return new OAuth2Token(accessToken, Text(json, "refresh_token"), Text(json, "id_token"), expiry);
+        TimeSpan? expiresIn = json["expires_in"] is JsonValue lifetime && lifetime.TryGetValue<double>(out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+        return new OAuth2Token(accessToken, Text(json, "refresh_token"), Text(json, "id_token"), expiresIn);
     }
 
     /// <summary>The user the token belongs to, as the provider describes it.</summary>
@@ -87,7 +86,7 @@ public abstract class OAuth2Provider(OAuth2ProviderConfig config, HttpClient htt
     {
         var user = await MapUserAsync(token, codeVerifier, cancellationToken);
         if (user.Id.Length == 0) throw new OAuth2Exception(OAuth2Exception.UserFailed, "the provider returned no user id");
-        return user with { AccessToken = token.AccessToken, RefreshToken = token.RefreshToken, Expiry = token.Expiry };
+        return user with { AccessToken = token.AccessToken, RefreshToken = token.RefreshToken, ExpiresIn = token.ExpiresIn };
     }
 
     protected abstract Task<OAuth2User> MapUserAsync(OAuth2Token token, string codeVerifier, CancellationToken cancellationToken);

@@ -10,5 +10,5 @@ public sealed record OAuth2User(string Id, string Name, string Username, string 
 {
     public string AccessToken { get; init; } = "";
     public string RefreshToken { get; init; } = "";
-    public DateTimeOffset? Expiry { get; init; }
+    public TimeSpan? ExpiresIn { get; init; }
 }

@@ -48,10 +48,17 @@ public sealed class BuiltInProvidersTests
         });
     }
 
+    /// <summary>A clock fixed in time, so the access token's expiry in <c>meta</c> is known exactly.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
     [Fact]
     public async Task GitHub_MapsTheUser_AndTakesTheVerifiedPrimaryEmail()
     {
-        var (server, fake) = await StartAsync("github");
+        var now = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var (server, fake) = await StartAsync("github", s => s.AddSingleton<TimeProvider>(new FixedClock(now)));
         await using var _ = server;
         await using var __ = fake;
         fake.User = TestCollections.Json("""{"id":12345,"login":"octocat","name":"The Octocat","email":"public@example.com","avatar_url":"https://avatars.example.com/u/12345"}""");
@@ -68,7 +75,7 @@ public sealed class BuiltInProvidersTests
         Assert.Equal("https://avatars.example.com/u/12345", meta.Str("avatarURL"));
         Assert.Equal(FakeOAuth2Provider.AccessToken, meta.Str("accessToken"));
         Assert.Equal("fake-refresh", meta.Str("refreshToken"));
-        Assert.NotEmpty(meta.Str("expiry"));
+        Assert.Equal("2030-01-02 04:04:05.000Z", meta.Str("expiry")); // expires_in 3600 from the injected clock
         var record = response.Json["record"]!;
         Assert.Equal("octo@example.com", record.Str("email"));
         Assert.True(record["verified"]!.GetValue<bool>());
