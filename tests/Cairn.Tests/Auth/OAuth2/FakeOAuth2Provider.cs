@@ -34,7 +34,8 @@ public sealed class FakeOAuth2Provider : IAsyncDisposable
     public static async Task<FakeOAuth2Provider> StartAsync()
     {
         var fake = new FakeOAuth2Provider();
-        var builder = WebApplication.CreateSlimBuilder();
+        // As CairnApp does: no configuration file watcher on the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         fake._app = builder.Build();

@@ -53,7 +53,8 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     public static async Task<TestIdentityProvider> StartAsync()
     {
         var idp = new TestIdentityProvider();
-        var builder = WebApplication.CreateSlimBuilder();
+        // As CairnApp does: no configuration file watcher on the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddOpenIddict().AddServer(options =>
@@ -115,9 +116,25 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         idp._app = builder.Build();
         await idp._app.StartAsync(TestContext.Current.CancellationToken);
         var address = idp._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var discovery = await idp._browser.GetAsync(address + "/.well-known/openid-configuration", TestContext.Current.CancellationToken);
-        idp.Issuer = JsonNode.Parse(await discovery.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["issuer"]!.GetValue<string>();
+        idp.Issuer = await idp.ReadIssuerAsync(address);
         return idp;
+    }
+
+    // The first request builds the server's keys and discovery document, slow on a loaded machine: it gets a few tries.
+    private async Task<string> ReadIssuerAsync(string address)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var discovery = await _browser.GetAsync(address + "/.well-known/openid-configuration", TestContext.Current.CancellationToken);
+                discovery.EnsureSuccessStatusCode();
+                return JsonNode.Parse(await discovery.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["issuer"]!.GetValue<string>();
+            }
+            catch (TaskCanceledException) when (attempt < 3 && !TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+            }
+        }
     }
 
     /// <summary>
