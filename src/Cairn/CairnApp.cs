@@ -3,6 +3,7 @@ using Cairn.Auth;
 using Cairn.Auth.Mfa;
 using Cairn.Auth.Otp;
 using Cairn.Auth.Totp;
+using Cairn.Auth.OAuth2;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -81,6 +82,7 @@ public static class CairnApp
         services.AddSingleton<TokenService>();
         services.AddSingleton<SignIn>();
         services.AddMfa();
+        services.AddOAuth2();
         services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
             s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
@@ -115,6 +117,7 @@ public static class CairnApp
         app.MapAuthApi();
         app.MapOtpApi();
         app.MapTotpApi();
+        app.MapOAuth2Api();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

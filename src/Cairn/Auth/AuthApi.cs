@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Api;
+using Cairn.Auth.OAuth2;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Rules;
@@ -8,6 +9,7 @@ using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace Cairn.Auth;
 
@@ -32,19 +34,26 @@ public static class AuthApi
     private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
         registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
 
-    private static IResult AuthMethods(string collection, CollectionRegistry registry)
+    private static async Task<IResult> AuthMethods(string collection, HttpContext context, CollectionRegistry registry, IHttpClientFactory httpClients,
+        IdTokenValidator idTokens, ILoggerFactory loggers)
     {
         var c = AuthCollection(registry, collection);
         var password = c.AuthOptions["passwordAuth"] as JsonObject;
         var enabled = password?["enabled"]?.GetValue<bool>() == true;
         var identityFields = enabled ? password!["identityFields"]?.DeepClone() ?? new JsonArray() : new JsonArray();
-        return new PickedJson(new JsonObject
+        var oauth2 = await OAuth2Api.AuthMethodsAsync(c, httpClients, idTokens, loggers.CreateLogger(typeof(OAuth2Api)), context.RequestAborted);
+        var json = new JsonObject
         {
             ["password"] = new JsonObject { ["enabled"] = enabled, ["identityFields"] = identityFields },
-            ["oauth2"] = new JsonObject { ["enabled"] = false, ["providers"] = new JsonArray() },
+            ["oauth2"] = oauth2,
             ["mfa"] = MethodState(Mfa.MfaSettings.Of(c) is var mfa && mfa.Enabled, mfa.Duration),
             ["otp"] = MethodState(Otp.OtpSettings.Of(c) is var otp && otp.Enabled, otp.Duration),
-        });
+        };
+        // The keys of PocketBase before v0.23, which it still returns.
+        json["authProviders"] = new JsonArray(oauth2["providers"]!.AsArray().Select(p => p?.DeepClone()).ToArray());
+        json["usernamePassword"] = identityFields.AsArray().Any(f => f?.ToString() == "username");
+        json["emailPassword"] = identityFields.AsArray().Any(f => f?.ToString() == "email");
+        return new PickedJson(json);
     }
 
     // A disabled method reports a duration of 0 (POCKETBASE_API.md 1.3).

@@ -53,6 +53,7 @@ internal static partial class CollectionValidator
         errors.Nest("indexes", indexErrors);
 
         if (collection.IsAuth) ValidateAuthOptions(collection, errors);
+        if (collection.IsAuth) Auth.OAuth2.OAuth2Providers.Validate(collection, existing, errors);
     }
 
     /// <summary>
