@@ -1,5 +1,6 @@
 using Cairn.Api;
 using Cairn.Auth;
+using Cairn.Auth.Sessions;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -77,6 +78,7 @@ public static class CairnApp
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<SignIn>();
+        services.AddSingleton<SessionStore>();
         services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
             s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
@@ -100,6 +102,7 @@ public static class CairnApp
         app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders("ETag", "X-Request-Id"));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
+        app.UseMiddleware<SessionCsrfMiddleware>();
         // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.
         app.Use((context, next) => context.Request.Path.Value is { Length: > 1 } p && p.EndsWith('/')
             ? ErrorResponses.WriteAsync(context, 404)
@@ -109,6 +112,7 @@ public static class CairnApp
         app.MapCollectionsApi();
         app.MapRecordsApi();
         app.MapAuthApi();
+        app.MapSessionsApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Cairn.Api;
+using Cairn.Auth.Sessions;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Records.Expand;
@@ -14,7 +15,7 @@ namespace Cairn.Auth;
 /// the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
 /// method cannot forget a check.
 /// </summary>
-internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander)
+internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, SessionStore sessions)
 {
     /// <summary>Names of the sign-in methods, as MFA and <c>@request.context</c> see them.</summary>
     public const string Password = "password", OAuth2 = "oauth2", Otp = "otp";
@@ -24,6 +25,7 @@ internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rule
         var caller = RequestAuth.Of(context);
         await RequireAuthRuleAsync(context, collection, record, caller);
         var token = tokens.Issue(record, TokenService.Auth);
+        meta = await sessions.StartIfRequestedAsync(context, record, meta); // ?session=true: also a cookie session
         return await ResponseAsync(context, record, token, caller, meta);
     }
 
