@@ -4,6 +4,7 @@ using Cairn.Auth.Mfa;
 using Cairn.Auth.Otp;
 using Cairn.Auth.Totp;
 using Cairn.Auth.OAuth2;
+using Cairn.Auth.Sessions;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -83,6 +84,7 @@ public static class CairnApp
         services.AddSingleton<SignIn>();
         services.AddMfa();
         services.AddOAuth2();
+        services.AddSingleton<SessionStore>();
         services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
             s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
@@ -106,6 +108,7 @@ public static class CairnApp
         app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders("ETag", "X-Request-Id"));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
+        app.UseMiddleware<SessionCsrfMiddleware>();
         // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.
         app.Use((context, next) => context.Request.Path.Value is { Length: > 1 } p && p.EndsWith('/')
             ? ErrorResponses.WriteAsync(context, 404)
@@ -118,6 +121,7 @@ public static class CairnApp
         app.MapOtpApi();
         app.MapTotpApi();
         app.MapOAuth2Api();
+        app.MapSessionsApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

@@ -37,6 +37,12 @@ public sealed record CairnOptions
     /// <summary>A new data folder starts with the default <c>users</c> auth collection, as PocketBase's does.</summary>
     public bool CreateUsersCollection { get; init; } = true;
 
+    /// <summary>
+    /// Session cookies carry <c>Secure</c> (sent over HTTPS only). Browsers accept and send such cookies on
+    /// http://localhost too; turn this off only for a plain-HTTP client that does not (Safari, .NET's CookieContainer).
+    /// </summary>
+    public bool SecureCookies { get; init; } = true;
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 

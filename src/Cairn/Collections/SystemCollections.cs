@@ -13,6 +13,7 @@ public static class SystemCollections
     public const string UsersId = "_pb_users_auth_", UsersName = "users";
     public const string MfasName = "_mfas", OtpsName = "_otps", ExternalAuthsName = "_externalAuths", AuthOriginsName = "_authOrigins";
     public const string TotpsName = "_totps";
+    public const string SessionsName = "_sessions";
 
     /// <summary>Owners may read their own bookkeeping rows; nobody else but superusers.</summary>
     public const string OwnerRule = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
@@ -39,6 +40,13 @@ public static class SystemCollections
              new() { ["name"] = "active", ["type"] = FieldTypes.Bool },
              new() { ["name"] = "lastStep", ["type"] = FieldTypes.Number, ["hidden"] = true, ["onlyInt"] = true }],
             ["CREATE UNIQUE INDEX `idx_totps_collectionRef_recordRef` ON `_totps` (`collectionRef`, `recordRef`)"]),
+        // Server-side cookie sessions (Auth/Sessions): only hashes of the cookie, the CSRF token and the signing key are kept.
+        System("pbc_3580947125", SessionsName,
+            [Text("tokenHash", required: true, hidden: true), Text("csrfHash", required: true, hidden: true), Text("keyHash", required: true, hidden: true),
+             Text("userAgent"), Text("ip"), Date("lastSeen"), Date("expires")],
+            ["CREATE UNIQUE INDEX `idx_sessions_tokenHash` ON `_sessions` (`tokenHash`)",
+             "CREATE INDEX `idx_sessions_collectionRef_recordRef` ON `_sessions` (`collectionRef`, `recordRef`)"],
+            deletable: true),
     ];
 
     /// <summary>The <c>users</c> collection a new data folder starts with (3.3); deleting it is the owner's choice, so it is never recreated.</summary>
@@ -94,6 +102,8 @@ public static class SystemCollections
 
     private static JsonObject Text(string name, bool required = false, bool hidden = false) =>
         new() { ["name"] = name, ["type"] = FieldTypes.Text, ["required"] = required, ["hidden"] = hidden };
+
+    private static JsonObject Date(string name) => new() { ["name"] = name, ["type"] = FieldTypes.Date };
 
     private static JsonObject Password(string name, int cost, bool required = true) =>
         new() { ["name"] = name, ["type"] = FieldTypes.Password, ["required"] = required, ["hidden"] = true, ["cost"] = cost };

@@ -40,7 +40,7 @@ public sealed class SystemCollectionsTests
     public async Task AuthBookkeepingCollections_AreSystemAndOwnerReadable()
     {
         await using var server = await StartWithDefaultsAsync();
-        foreach (var name in new[] { "_mfas", "_otps", "_externalAuths", "_authOrigins" })
+        foreach (var name in new[] { "_mfas", "_otps", "_externalAuths", "_authOrigins", "_sessions" })
         {
             var c = await server.CollectionAsync(name);
             Assert.True(c["system"]!.GetValue<bool>(), name);
