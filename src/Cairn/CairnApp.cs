@@ -1,5 +1,6 @@
 using Cairn.Api;
 using Cairn.Auth;
+using Cairn.Auth.EmailFlows;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -77,8 +78,8 @@ public static class CairnApp
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<SignIn>();
-        services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
-            s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
+        services.AddCairnMail(options);
+        services.AddEmailFlows();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
@@ -109,6 +110,7 @@ public static class CairnApp
         app.MapCollectionsApi();
         app.MapRecordsApi();
         app.MapAuthApi();
+        app.MapEmailFlowsApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

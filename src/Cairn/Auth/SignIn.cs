@@ -14,7 +14,7 @@ namespace Cairn.Auth;
 /// the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
 /// method cannot forget a check.
 /// </summary>
-internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander)
+internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, Alerts.LoginAlerts alerts)
 {
     /// <summary>Names of the sign-in methods, as MFA and <c>@request.context</c> see them.</summary>
     public const string Password = "password", OAuth2 = "oauth2", Otp = "otp";
@@ -23,6 +23,7 @@ internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rule
     {
         var caller = RequestAuth.Of(context);
         await RequireAuthRuleAsync(context, collection, record, caller);
+        await alerts.NoteSignInAsync(context, record);
         var token = tokens.Issue(record, TokenService.Auth);
         return await ResponseAsync(context, record, token, caller, meta);
     }
