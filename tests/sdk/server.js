@@ -104,6 +104,7 @@ export async function startCairn() {
     }
     return {
       url,
+      dir, // the data folder: without SMTP, mails are written to <dir>/mails
       async stop() {
         child.kill("SIGTERM");
         await exited;
