@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Mail;
@@ -8,7 +9,7 @@ namespace Cairn.Mail;
 /// way whether or not an account exists; waiting for an SMTP round trip only when it does would tell the two apart
 /// by timing, and a mail failure must not change the answer either, so failures are logged here, never thrown.
 /// </summary>
-public sealed partial class MailOutbox(IMailer mailer, ILogger<MailOutbox> logger)
+public sealed partial class MailOutbox(IMailer mailer, ILogger<MailOutbox> logger) : IHostedService
 {
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
 
@@ -33,6 +34,11 @@ public sealed partial class MailOutbox(IMailer mailer, ILogger<MailOutbox> logge
 
     /// <summary>Completes when every mail queued so far has been handed over or has failed (shutdown, tests).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_pending.Keys);
+
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // A graceful stop waits (within the host's shutdown timeout) for mails already promised to a user.
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => WhenIdleAsync().WaitAsync(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The {Kind} mail to {To} could not be sent: {Error}: {Reason}")]
     private static partial void Failed(ILogger logger, string kind, string to, string error, string reason);

@@ -14,6 +14,7 @@ public static class MailServices
             services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
                 s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton<MailOutbox>();
+        services.AddHostedService(s => s.GetRequiredService<MailOutbox>());
         return services;
     }
 }
