@@ -5,6 +5,7 @@ using Cairn.Auth.Otp;
 using Cairn.Auth.Totp;
 using Cairn.Auth.OAuth2;
 using Cairn.Auth.Sessions;
+using Cairn.Auth.EmailFlows;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
@@ -85,8 +86,8 @@ public static class CairnApp
         services.AddMfa();
         services.AddOAuth2();
         services.AddSingleton<SessionStore>();
-        services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
-            s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
+        services.AddCairnMail(options);
+        services.AddEmailFlows();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
@@ -122,6 +123,7 @@ public static class CairnApp
         app.MapTotpApi();
         app.MapOAuth2Api();
         app.MapSessionsApi();
+        app.MapEmailFlowsApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

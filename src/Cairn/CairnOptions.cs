@@ -43,6 +43,18 @@ public sealed record CairnOptions
     /// </summary>
     public bool SecureCookies { get; init; } = true;
 
+    /// <summary>The application's name in mails (<c>{APP_NAME}</c>).</summary>
+    public string AppName { get; init; } = "Cairn";
+
+    /// <summary>The public address of the application, the base of every link in a mail (<c>{APP_URL}</c>); null means <c>http://</c> + <see cref="Http"/>.</summary>
+    public string? AppUrl { get; init; }
+
+    /// <summary>The SMTP server mails go through; null writes them to the <c>mails</c> folder of <see cref="DataDir"/>.</summary>
+    public Mail.SmtpOptions? Smtp { get; init; }
+
+    /// <summary>The configured app URL, without a trailing slash; links never come from a request's Host header.</summary>
+    public string PublicUrl => (AppUrl ?? $"http://{Http}").TrimEnd('/');
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -55,6 +67,11 @@ public sealed record CairnOptions
             return "--db must be a PostgreSQL connection string (postgres://user:password@host:5432/database).";
         if (MaxBodySize <= 0) return "The maximum body size must be positive.";
         if (LogsMaxDays < 0) return "--logs-max-days must be 0 or more.";
+        if (AppUrl is not null && (!Uri.TryCreate(AppUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+            return $"--app-url \"{AppUrl}\" must be an absolute http(s) URL (for example https://app.example.com).";
+        if (string.IsNullOrWhiteSpace(AppName)) return "--app-name must not be empty.";
+        if (Smtp is not null && !Records.RecordValidator.IsEmail(Smtp.FromAddress))
+            return $"--smtp-from \"{Smtp.FromAddress}\" must be an email address (or Name <address>).";
         if (SlowQueryMs < -1) return "--slow-query-ms must be -1 (off), 0 (every query) or more.";
         return null;
     }

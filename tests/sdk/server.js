@@ -104,7 +104,7 @@ export async function startCairn() {
     }
     return {
       url,
-      dir, // the data folder: mails without SMTP land in dir/mails as .eml files
+      dir, // the data folder: without SMTP, mails are written to <dir>/mails
       async stop() {
         child.kill("SIGTERM");
         await exited;

@@ -16,7 +16,7 @@ namespace Cairn.Auth;
 /// MFA (<see cref="MfaGate"/>), then the token and the auth response <c>{token, record, meta?}</c>. Keeping it in one place means a new
 /// method cannot forget a check.
 /// </summary>
-internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, MfaGate mfa, SessionStore sessions)
+internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rules, RecordExpander expander, MfaGate mfa, SessionStore sessions, Alerts.LoginAlerts alerts)
 {
     /// <summary>Names of the sign-in methods, as MFA and <c>@request.context</c> see them.</summary>
     public const string Password = "password", OAuth2 = "oauth2", Otp = "otp";
@@ -27,6 +27,7 @@ internal sealed class SignIn(IDatabase db, TokenService tokens, RecordRules rule
         await RequireAuthRuleAsync(context, collection, record, caller);
         if (await mfa.CheckAsync(context, collection, record, method, caller) is { } challenge) return challenge;
         var token = tokens.Issue(record, TokenService.Auth);
+        await alerts.NoteSignInAsync(context, record); // a sign-in from a new place mails the owner
         meta = await sessions.StartIfRequestedAsync(context, record, meta); // ?session=true: also a cookie session
         return await ResponseAsync(context, record, token, caller, meta);
     }

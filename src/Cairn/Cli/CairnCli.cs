@@ -11,11 +11,12 @@ namespace Cairn.Cli;
 /// <summary>
 /// The <c>cairn</c> command line:
 /// <code>
-/// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev]
+/// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
-/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB).
+/// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB,
+/// CAIRN_APP_NAME, CAIRN_APP_URL, CAIRN_SMTP, CAIRN_SMTP_TLS, CAIRN_SMTP_FROM).
 /// </summary>
 public static class CairnCli
 {
@@ -46,7 +47,29 @@ public static class CairnCli
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_SLOW_QUERY_MS", "250"), out var ms) ? ms : -2,
         };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev };
+        var appName = new Option<string>("--app-name") { Description = "The application's name in mails (env CAIRN_APP_NAME).", DefaultValueFactory = _ => Env("CAIRN_APP_NAME", "Cairn") };
+        var appUrl = new Option<string?>("--app-url")
+        {
+            Description = "Public URL of the application, the base of links in mails; default http://<--http> (env CAIRN_APP_URL).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_APP_URL") is { Length: > 0 } u ? u : null,
+        };
+        var smtp = new Option<string?>("--smtp")
+        {
+            Description = "SMTP server, smtp://user:password@host:587 (STARTTLS) or smtps://…:465; without it mails go to <dir>/mails (env CAIRN_SMTP).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_SMTP") is { Length: > 0 } u ? u : null,
+        };
+        var smtpTls = new Option<string?>("--smtp-tls")
+        {
+            Description = "SMTP security: none, starttls or implicit; default from the --smtp scheme (env CAIRN_SMTP_TLS).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_SMTP_TLS") is { Length: > 0 } t ? t : null,
+        };
+        var smtpFrom = new Option<string>("--smtp-from")
+        {
+            Description = "Sender of mails, address or \"Name <address>\" (env CAIRN_SMTP_FROM).",
+            DefaultValueFactory = _ => Env("CAIRN_SMTP_FROM", "noreply@example.com"),
+        };
+
+        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -56,6 +79,9 @@ public static class CairnCli
             Dev = result.GetValue(dev),
             LogsMaxDays = result.GetValue(logsMaxDays),
             SlowQueryMs = result.GetValue(slowQueryMs),
+            AppName = result.GetValue(appName)!,
+            AppUrl = result.GetValue(appUrl),
+            Smtp = Smtp(result.GetValue(smtp), result.GetValue(smtpTls), result.GetValue(smtpFrom)!),
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };
@@ -90,6 +116,14 @@ public static class CairnCli
             Console.Error.WriteLine($"cairn: {e.Message}");
             return 1;
         }
+    }
+
+    private static Mail.SmtpOptions? Smtp(string? url, string? tls, string from)
+    {
+        if (url is null) return null;
+        var smtp = Mail.SmtpOptions.TryParse(url, tls, out var problem) ?? throw new CliException(problem!);
+        if (!MimeKit.MailboxAddress.TryParse(from, out var sender)) throw new CliException($"--smtp-from \"{from}\" must be an email address (or Name <address>).");
+        return smtp with { FromAddress = sender.Address, FromName = sender.Name ?? "" };
     }
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;

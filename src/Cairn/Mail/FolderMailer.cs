@@ -34,9 +34,28 @@ public sealed partial class FolderMailer(string folder, TimeProvider clock, ILog
     // A header value never spans lines, so nothing a value holds can add a header.
     private static string OneLine(string value) => value.ReplaceLineEndings(" ");
 
-    /// <summary>The text of an HTML body, for the plain-text part and for tests.</summary>
-    public static string PlainText(string html) => WebUtility.HtmlDecode(Tags().Replace(html, " ")).Trim();
+    /// <summary>
+    /// The text of an HTML body, for the plain-text part: links keep their address in brackets (a text-only reader
+    /// must still be able to follow a confirmation link), block ends become line breaks, other tags go.
+    /// </summary>
+    public static string PlainText(string html)
+    {
+        var text = Links().Replace(html, m => $"{m.Groups["text"].Value} ({m.Groups["href"].Value})");
+        text = Breaks().Replace(text, "\n");
+        text = WebUtility.HtmlDecode(Tags().Replace(text, ""));
+        var lines = text.Split('\n').Select(l => Spaces().Replace(l, " ").Trim()).Where(l => l.Length > 0);
+        return string.Join("\n", lines);
+    }
+
+    [GeneratedRegex("<a\\b[^>]*?href=\"(?<href>[^\"]*)\"[^>]*>(?<text>.*?)</a>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex Links();
+
+    [GeneratedRegex("<(br|/p|/div|/li|/h[1-6]|/tr)\\b[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex Breaks();
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();
+
+    [GeneratedRegex("[ \\t\\r]+")]
+    private static partial Regex Spaces();
 }

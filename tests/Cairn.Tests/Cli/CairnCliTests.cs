@@ -43,6 +43,8 @@ public sealed class CairnCliTests
     [Theory]
     [InlineData("--db", "mysql://root@localhost/app")]
     [InlineData("--slow-query-ms", "-5")]
+    [InlineData("--smtp", "http://mail.example.com")]
+    [InlineData("--app-url", "ftp://app.example.com")]
     public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
     {
         var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
