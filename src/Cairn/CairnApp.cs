@@ -77,6 +77,9 @@ public static class CairnApp
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<SignIn>();
+        services.AddSingleton(new ClientIpResolver(options.TrustedProxies));
+        services.AddSingleton(options.BruteForce);
+        services.AddSingleton<Auth.BruteForce.CredentialGuard>();
         services.AddSingleton<IMailer>(s => new FolderMailer(Path.Combine(options.DataDir, "mails"),
             s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FolderMailer>>()));
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
@@ -109,6 +112,7 @@ public static class CairnApp
         app.MapCollectionsApi();
         app.MapRecordsApi();
         app.MapAuthApi();
+        app.MapImpersonateApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using Cairn.Batch;
 
 namespace Cairn;
@@ -37,6 +38,15 @@ public sealed record CairnOptions
     /// <summary>A new data folder starts with the default <c>users</c> auth collection, as PocketBase's does.</summary>
     public bool CreateUsersCollection { get; init; } = true;
 
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR ranges) whose <c>X-Forwarded-For</c> / <c>X-Real-IP</c> name the client;
+    /// from any other peer those headers are ignored. Empty: the TCP peer is always the client.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    /// <summary>Lockout and progressive delay on failed sign-ins.</summary>
+    public BruteForceOptions BruteForce { get; init; } = new();
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -50,6 +60,9 @@ public sealed record CairnOptions
         if (MaxBodySize <= 0) return "The maximum body size must be positive.";
         if (LogsMaxDays < 0) return "--logs-max-days must be 0 or more.";
         if (SlowQueryMs < -1) return "--slow-query-ms must be -1 (off), 0 (every query) or more.";
+        if (TrustedProxies.FirstOrDefault(p => !Api.ClientIpResolver.TryParseNetwork(p, out _)) is { } proxy)
+            return $"--trusted-proxy \"{proxy}\" is not an IP address or CIDR range (for example 10.0.0.1 or 10.0.0.0/8).";
+        if (BruteForce.Validate() is { } bruteForce) return bruteForce;
         return null;
     }
 
