@@ -26,7 +26,9 @@ public sealed class ClientIpResolver
     public static bool TryParseNetwork(string text, out IPNetwork network)
     {
         text = text.Trim();
-        if (text.Contains('/')) return IPNetwork.TryParse(text, out network);
+        // A range with host bits set (10.0.0.1/8) is most likely a typo for a single address: refused.
+        if (text.Contains('/'))
+            return IPNetwork.TryParse(text, out network) && IPAddress.TryParse(text[..text.IndexOf('/')], out var start) && start.Equals(network.BaseAddress);
         if (IPAddress.TryParse(text, out var address))
         {
             address = Normalize(address);
