@@ -43,6 +43,10 @@ public sealed class CairnCliTests
     [Theory]
     [InlineData("--db", "mysql://root@localhost/app")]
     [InlineData("--slow-query-ms", "-5")]
+    [InlineData("--trusted-proxy", "not-an-ip")]
+    [InlineData("--lockout-failures", "-1")]
+    [InlineData("--lockout-ip-failures", "-1")]
+    [InlineData("--lockout-minutes", "0")]
     public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
     {
         var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
