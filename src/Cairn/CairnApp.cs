@@ -88,6 +88,9 @@ public static class CairnApp
         services.AddSingleton<SessionStore>();
         services.AddCairnMail(options);
         services.AddEmailFlows();
+        services.AddSingleton(new ClientIpResolver(options.TrustedProxies));
+        services.AddSingleton(options.BruteForce);
+        services.AddSingleton<Auth.BruteForce.CredentialGuard>();
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
@@ -124,6 +127,7 @@ public static class CairnApp
         app.MapOAuth2Api();
         app.MapSessionsApi();
         app.MapEmailFlowsApi();
+        app.MapImpersonateApi();
         app.MapBatchApi();
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;

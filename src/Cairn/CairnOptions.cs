@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using Cairn.Batch;
 
 namespace Cairn;
@@ -55,6 +56,15 @@ public sealed record CairnOptions
     /// <summary>The configured app URL, without a trailing slash; links never come from a request's Host header.</summary>
     public string PublicUrl => (AppUrl ?? $"http://{Http}").TrimEnd('/');
 
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR ranges) whose <c>X-Forwarded-For</c> / <c>X-Real-IP</c> name the client;
+    /// from any other peer those headers are ignored. Empty: the TCP peer is always the client.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
+    /// <summary>Lockout and progressive delay on failed sign-ins.</summary>
+    public BruteForceOptions BruteForce { get; init; } = new();
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -73,6 +83,9 @@ public sealed record CairnOptions
         if (Smtp is not null && !Records.RecordValidator.IsEmail(Smtp.FromAddress))
             return $"--smtp-from \"{Smtp.FromAddress}\" must be an email address (or Name <address>).";
         if (SlowQueryMs < -1) return "--slow-query-ms must be -1 (off), 0 (every query) or more.";
+        if (TrustedProxies.FirstOrDefault(p => !Api.ClientIpResolver.TryParseNetwork(p, out _)) is { } proxy)
+            return $"--trusted-proxy \"{proxy}\" is not an IP address or CIDR range (for example 10.0.0.1 or 10.0.0.0/8).";
+        if (BruteForce.Validate() is { } bruteForce) return bruteForce;
         return null;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth.OAuth2;
+using Cairn.Auth.BruteForce;
 using Cairn.Collections;
 using Cairn.Records;
 using Cairn.Rules;
@@ -60,7 +61,7 @@ public static class AuthApi
     private static JsonObject MethodState(bool enabled, TimeSpan duration) =>
         new() { ["enabled"] = enabled, ["duration"] = enabled ? (long)duration.TotalSeconds : 0 };
 
-    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn)
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn, CredentialGuard guard)
     {
         var c = AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
@@ -79,6 +80,7 @@ public static class AuthApi
             fields = fields.Contains(identityField) ? [identityField] : throw ApiException.BadRequest("Failed to authenticate.");
         // email first; an identity that is not an email is never looked up by email
         fields = fields.OrderBy(f => f == "email" ? 0 : 1).Where(f => f != "email" || RecordValidator.IsEmail(identity)).ToList();
+        using var attempt = await guard.BeginAsync(context, c, identity, context.RequestAborted);
 
         var record = await db.ReadAsync(connection =>
         {
@@ -92,8 +94,19 @@ public static class AuthApi
             return null;
         }, context.RequestAborted);
 
-        var valid = record is null ? PasswordHasher.VerifyDummy(password) : PasswordHasher.Verify(password, record.GetString("password"));
-        if (!valid || record is null) throw ApiException.BadRequest("Failed to authenticate.");
+        // Every failure costs one bcrypt check at the configured cost, an unknown account or one without a password included.
+        var cost = PasswordHasher.ConfiguredCost(c.FindField("password"));
+        var hash = record?.GetString("password") ?? "";
+        var valid = record is not null && PasswordHasher.CostOf(hash) is not null
+            ? PasswordHasher.Verify(password, hash)
+            : PasswordHasher.VerifyDummy(password, cost);
+        if (!valid || record is null)
+        {
+            attempt.Fail();
+            throw ApiException.BadRequest("Failed to authenticate.");
+        }
+        attempt.Succeed();
+        await PasswordRehash.IfCostChangedAsync(db, record, password, cost, context.RequestAborted);
         return await signIn.CompleteAsync(context, c, record, SignIn.Password);
     }
 

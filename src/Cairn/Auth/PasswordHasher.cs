@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Cairn.Collections;
+
 namespace Cairn.Auth;
 
 /// <summary>bcrypt (BCrypt.Net-Next): slow on purpose and salted per hash, so a leaked table resists guessing.</summary>
@@ -5,9 +8,9 @@ public static class PasswordHasher
 {
     public const int DefaultCost = 10;
 
-    // A valid hash of a random password: checking it costs the same as a real check, so an
-    // unknown account takes as long to reject as a wrong password (no account enumeration by timing).
-    private static readonly Lazy<string> DummyHash = new(() => BCrypt.Net.BCrypt.HashPassword(Guid.NewGuid().ToString(), DefaultCost));
+    // Valid hashes of a random password, one per cost: checking one costs the same as a real check at that
+    // cost, so an unknown account takes as long to reject as a wrong password (no account enumeration by timing).
+    private static readonly ConcurrentDictionary<int, Lazy<string>> DummyHashes = new();
 
     public static string Hash(string password, int cost = DefaultCost) =>
         BCrypt.Net.BCrypt.HashPassword(password, cost is >= 4 and <= 31 ? cost : DefaultCost);
@@ -25,10 +28,21 @@ public static class PasswordHasher
         }
     }
 
-    /// <summary>Spends one bcrypt check's time and always fails.</summary>
-    public static bool VerifyDummy(string password)
+    /// <summary>Spends one bcrypt check's time at <paramref name="cost"/> and always fails.</summary>
+    public static bool VerifyDummy(string password, int cost = DefaultCost)
     {
-        BCrypt.Net.BCrypt.Verify(password, DummyHash.Value);
+        cost = cost is >= 4 and <= 31 ? cost : DefaultCost;
+        var hash = DummyHashes.GetOrAdd(cost, c => new Lazy<string>(() => BCrypt.Net.BCrypt.HashPassword(Guid.NewGuid().ToString(), c))).Value;
+        BCrypt.Net.BCrypt.Verify(password, hash);
         return false;
     }
+
+    /// <summary>The cost a password field hashes at (its <c>cost</c> option; 0 means <see cref="DefaultCost"/>).</summary>
+    public static int ConfiguredCost(Field? field) => field?.Int("cost") is > 0 and var cost ? cost : DefaultCost;
+
+    /// <summary>The cost a bcrypt hash was made with (<c>$2a$10$…</c> → 10), or null when it is no bcrypt hash.</summary>
+    public static int? CostOf(string hash) =>
+        hash.Length >= 7 && hash.StartsWith("$2", StringComparison.Ordinal) && hash[3] == '$' && hash[6] == '$'
+        && int.TryParse(hash.AsSpan(4, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cost)
+            ? cost : null;
 }

@@ -82,6 +82,7 @@ public sealed class TokenService(IDatabase db, CollectionRegistry registry, Reco
         if (_verified.TryGetValue(token, out byte[]? verifiedWith) && CryptographicOperations.FixedTimeEquals(verifiedWith, key))
             return (record, jwt);
 
+        if (!HasIntegerExp(jwt)) return null;
         var result = await Handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
             IssuerSigningKey = new SymmetricSecurityKey(key),
@@ -95,6 +96,23 @@ public sealed class TokenService(IDatabase db, CollectionRegistry registry, Reco
         if (!result.IsValid) return null;
         _verified.Set(token, key, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = DateTimeOffset.FromUnixTimeSeconds(exp) });
         return (record, jwt);
+    }
+
+    // The library reads "exp":"9999999999" (a string) as a number too; a token we issued always has a JSON
+    // integer, so anything else is refused. Checked once per token: cached tokens passed it when first verified.
+    private static bool HasIntegerExp(JsonWebToken jwt)
+    {
+        try
+        {
+            using var payload = System.Text.Json.JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+            return payload.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && payload.RootElement.TryGetProperty("exp", out var exp)
+                && exp.ValueKind == System.Text.Json.JsonValueKind.Number && exp.TryGetInt64(out _);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static byte[] SigningKey(Record record, string kind) =>

@@ -12,11 +12,13 @@ namespace Cairn.Cli;
 /// The <c>cairn</c> command line:
 /// <code>
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
+///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
 /// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB,
-/// CAIRN_APP_NAME, CAIRN_APP_URL, CAIRN_SMTP, CAIRN_SMTP_TLS, CAIRN_SMTP_FROM).
+/// CAIRN_APP_NAME, CAIRN_APP_URL, CAIRN_SMTP, CAIRN_SMTP_TLS, CAIRN_SMTP_FROM, CAIRN_TRUSTED_PROXIES, CAIRN_LOCKOUT_FAILURES,
+/// CAIRN_LOCKOUT_IP_FAILURES, CAIRN_LOCKOUT_MINUTES).
 /// </summary>
 public static class CairnCli
 {
@@ -69,7 +71,29 @@ public static class CairnCli
             DefaultValueFactory = _ => Env("CAIRN_SMTP_FROM", "noreply@example.com"),
         };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom };
+        var trustedProxy = new Option<string[]>("--trusted-proxy")
+        {
+            Description = "Reverse proxy whose X-Forwarded-For/X-Real-IP is believed: an IP or CIDR range; repeat or separate with commas (env CAIRN_TRUSTED_PROXIES).",
+            DefaultValueFactory = _ => Env("CAIRN_TRUSTED_PROXIES", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        var lockoutFailures = new Option<int>("--lockout-failures")
+        {
+            Description = "Failed sign-ins per account before it is locked for the rest of the window; 0 = off (env CAIRN_LOCKOUT_FAILURES).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOCKOUT_FAILURES", "10"), out var n) ? n : -1,
+        };
+        var lockoutIpFailures = new Option<int>("--lockout-ip-failures")
+        {
+            Description = "Failed sign-ins per client IP before it is locked for the rest of the window; 0 = off (env CAIRN_LOCKOUT_IP_FAILURES).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOCKOUT_IP_FAILURES", "50"), out var n) ? n : -1,
+        };
+        var lockoutMinutes = new Option<int>("--lockout-minutes")
+        {
+            Description = "Length of the failure-counting window, and so of a lockout, in minutes (env CAIRN_LOCKOUT_MINUTES).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOCKOUT_MINUTES", "15"), out var n) ? n : 0,
+        };
+
+        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
+            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -82,6 +106,13 @@ public static class CairnCli
             AppName = result.GetValue(appName)!,
             AppUrl = result.GetValue(appUrl),
             Smtp = Smtp(result.GetValue(smtp), result.GetValue(smtpTls), result.GetValue(smtpFrom)!),
+            TrustedProxies = result.GetValue(trustedProxy)!.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+            BruteForce = new Auth.BruteForce.BruteForceOptions
+            {
+                AccountMaxFailures = result.GetValue(lockoutFailures),
+                IpMaxFailures = result.GetValue(lockoutIpFailures),
+                Window = TimeSpan.FromMinutes(result.GetValue(lockoutMinutes)),
+            },
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };

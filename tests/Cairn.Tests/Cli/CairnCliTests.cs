@@ -45,6 +45,10 @@ public sealed class CairnCliTests
     [InlineData("--slow-query-ms", "-5")]
     [InlineData("--smtp", "http://mail.example.com")]
     [InlineData("--app-url", "ftp://app.example.com")]
+    [InlineData("--trusted-proxy", "not-an-ip")]
+    [InlineData("--lockout-failures", "-1")]
+    [InlineData("--lockout-ip-failures", "-1")]
+    [InlineData("--lockout-minutes", "0")]
     public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
     {
         var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
