@@ -11,13 +11,6 @@ public sealed class AuthApiTests
     private const string UsersPassword = "/api/collections/users/auth-with-password";
     private const string UsersRefresh = "/api/collections/users/auth-refresh";
 
-    /// <summary>A clock the test moves by hand, so token expiry is tested without waiting.</summary>
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static async Task<TestServer> StartWithUserAsync(ManualClock? clock = null)
     {
         var server = await TestServer.StartAsync(services: clock is null ? null : s => s.AddSingleton<TimeProvider>(clock));

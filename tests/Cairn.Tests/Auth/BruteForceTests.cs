@@ -17,7 +17,7 @@ public sealed class BruteForceTests
 
     private static readonly BruteForceOptions NoDelay = new() { AccountMaxFailures = 3, IpMaxFailures = 1000, DelayBase = TimeSpan.Zero };
 
-    private static async Task<TestServer> StartAsync(BruteForceOptions bruteForce, SettableClock? clock = null, IReadOnlyList<string>? trustedProxies = null)
+    private static async Task<TestServer> StartAsync(BruteForceOptions bruteForce, ManualClock? clock = null, IReadOnlyList<string>? trustedProxies = null)
     {
         var server = await TestServer.StartAsync(
             o => o with { BruteForce = bruteForce, TrustedProxies = trustedProxies ?? [] },
@@ -102,7 +102,7 @@ public sealed class BruteForceTests
     [Fact]
     public async Task Lockout_OfExistingAndMissingAccounts_IsByteIdentical()
     {
-        var clock = new SettableClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
         await using var server = await StartAsync(NoDelay, clock);
         await FailAsync(server, "me@example.com", 3);
         await FailAsync(server, "nobody@example.com", 3);
@@ -117,7 +117,7 @@ public sealed class BruteForceTests
     [Fact]
     public async Task Lockout_EndsWithItsWindow()
     {
-        var clock = new SettableClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
         await using var server = await StartAsync(NoDelay with { Window = TimeSpan.FromMinutes(15) }, clock);
         await FailAsync(server, "me@example.com", 3);
 

@@ -11,7 +11,7 @@ namespace Cairn.Tests.Auth;
 /// </summary>
 public sealed class ImpersonateApiTests
 {
-    private static async Task<(TestServer Server, string Id, string Token)> StartAsync(SettableClock? clock = null)
+    private static async Task<(TestServer Server, string Id, string Token)> StartAsync(ManualClock? clock = null)
     {
         var server = await TestServer.StartAsync(services: clock is null ? null : s => s.AddSingleton<TimeProvider>(clock));
         await server.CreateUsersAsync();
@@ -29,7 +29,7 @@ public sealed class ImpersonateApiTests
     [Fact]
     public async Task Superuser_GetsANonRefreshableTokenOfTheRecord()
     {
-        var clock = new SettableClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
         var (server, id, _) = await StartAsync(clock);
         await using var _ = server;
 
@@ -53,7 +53,7 @@ public sealed class ImpersonateApiTests
     [InlineData("""{"duration":null}""")]
     public async Task NoDuration_MeansTheCollectionsAuthTokenDuration(string? body)
     {
-        var clock = new SettableClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_900_000_000));
         var (server, id, _) = await StartAsync(clock);
         await using var _ = server;
 

@@ -80,14 +80,6 @@ internal sealed class SignInKit : IAsyncDisposable
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }
 
-/// <summary>A clock the test moves by hand, so expiry and TOTP time steps are tested without waiting.</summary>
-internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-    public override DateTimeOffset GetUtcNow() => Now;
-    public void Advance(TimeSpan by) => Now += by;
-}
-
 /// <summary>Keeps every mail and hands them to the test in order; waits are bounded, so a missing mail fails instead of hanging.</summary>
 internal sealed partial class CapturingMailer : IMailer
 {

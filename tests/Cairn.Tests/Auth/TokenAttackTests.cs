@@ -19,7 +19,7 @@ public sealed class TokenAttackTests
 {
     private const long Now = 1_900_000_000;
 
-    private sealed record Fixture(TestServer Server, SettableClock Clock, Record Me, Record Other, Record Member, string MyToken) : IAsyncDisposable
+    private sealed record Fixture(TestServer Server, ManualClock Clock, Record Me, Record Other, Record Member, string MyToken) : IAsyncDisposable
     {
         public Collection Users => Me.Collection;
         public ValueTask DisposeAsync() => Server.DisposeAsync();
@@ -27,7 +27,7 @@ public sealed class TokenAttackTests
 
     private static async Task<Fixture> StartAsync()
     {
-        var clock = new SettableClock(DateTimeOffset.FromUnixTimeSeconds(Now));
+        var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(Now));
         var server = await TestServer.StartAsync(services: s => s.AddSingleton<TimeProvider>(clock));
         await server.CreateUsersAsync(updateRule: "id = @request.auth.id");
         var (me, token) = await server.CreateUserAsync("me@example.com");

@@ -5,11 +5,6 @@ namespace Cairn.Tests.Observability;
 
 public sealed class LogStoreTests
 {
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     private static async Task<List<string>> LoggedRequestIdsAsync(TestServer server)
     {

@@ -8,11 +8,6 @@ namespace Cairn.Tests.Auth.Alerts;
 /// <summary>Login alerts (<c>authAlert</c>): origins in <c>_authOrigins</c>, a mail for a new one, none for the first sign-in.</summary>
 public sealed class LoginAlertsTests
 {
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     private static async Task<TestServer> StartAsync(ManualClock? clock = null)
     {

@@ -18,13 +18,6 @@ public sealed class EmailFlowsApiTests
     private const string Users = "/api/collections/users";
     private const string Invalid = "An error occurred while validating the submitted data.";
 
-    /// <summary>A clock the test moves by hand, so expiry and the resend window are tested without waiting.</summary>
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     /// <summary>A mailer that always fails, as an unreachable SMTP server does.</summary>
     private sealed class BrokenMailer : IMailer
     {

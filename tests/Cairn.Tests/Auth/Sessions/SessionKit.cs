@@ -19,13 +19,6 @@ internal static class SessionKit
 
     private static readonly HttpClient Raw = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A clock the test moves by hand, so expiry and the lastSeen interval are tested without waiting.</summary>
-    public sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     /// <summary>
     /// A server with <c>users</c> (each sees only their own record, so listing it says who is calling) and
     /// <c>notes</c> (any signed-in record may write), and users <c>me@example.com</c> and <c>other@example.com</c>.
