@@ -45,7 +45,7 @@ public sealed class MigrateToPostgresTests
 
             Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
             Assert.Equal("", error);
-            Assert.True(output.Contains("12 collections and 1109 records copied and verified.", StringComparison.Ordinal), output);
+            Assert.True(output.Contains("12 collections and 1111 records copied and verified.", StringComparison.Ordinal), output);
             Assert.Matches(@"events\s+base\s+1100 records", output);
             Assert.Equal(hash, Sha256(Path.Combine(dir, "data.db")));
 
