@@ -32,13 +32,11 @@ public static class AuthApi
         return app;
     }
 
-    private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
-        registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
 
     private static async Task<IResult> AuthMethods(string collection, HttpContext context, CollectionRegistry registry, IHttpClientFactory httpClients,
         IdTokenValidator idTokens, ILoggerFactory loggers)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         var password = c.AuthOptions["passwordAuth"] as JsonObject;
         var enabled = password?["enabled"]?.GetValue<bool>() == true;
         var identityFields = enabled ? password!["identityFields"]?.DeepClone() ?? new JsonArray() : new JsonArray();
@@ -63,7 +61,7 @@ public static class AuthApi
 
     private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn, CredentialGuard guard)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
         if (options?["enabled"]?.GetValue<bool>() != true) throw ApiException.Forbidden("The collection is not configured to allow password authentication.");
         var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
@@ -112,12 +110,11 @@ public static class AuthApi
 
     private static async Task<IResult> AuthRefresh(string collection, HttpContext context, CollectionRegistry registry, TokenService tokens, SignIn signIn)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
+        var record = AuthRoute.SignedIn(context, c);
         var auth = RequestAuth.Of(context);
-        if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid record authorization token.");
-        if (auth.Record.Collection.Id != c.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
         // Non-refreshable tokens (impersonation, API keys) come back unchanged.
-        var token = auth.Refreshable ? tokens.Issue(auth.Record, TokenService.Auth) : auth.Token!;
-        return await signIn.ResponseAsync(context, auth.Record, token, auth);
+        var token = auth.Refreshable ? tokens.Issue(record, TokenService.Auth) : auth.Token!;
+        return await signIn.ResponseAsync(context, record, token, auth);
     }
 }

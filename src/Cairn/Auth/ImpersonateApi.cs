@@ -36,7 +36,7 @@ public static class ImpersonateApi
         var caller = RequestAuth.Of(context);
         if (caller.IsGuest) throw ApiException.Unauthorized("The request requires valid record authorization token.");
         if (!caller.IsSuperuser) throw ApiException.Forbidden("The authorized record is not allowed to perform this action.");
-        var c = registry.Find(collection) is { IsAuth: true } found ? found : throw ApiException.NotFound("Missing or invalid auth collection context.");
+        var c = AuthRoute.AuthCollection(registry, collection);
         var record = await db.ReadAsync(connection => store.FindById(connection, null, c, id), context.RequestAborted)
             ?? throw ApiException.NotFound();
 

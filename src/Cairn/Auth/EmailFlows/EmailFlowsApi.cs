@@ -43,7 +43,7 @@ public static class EmailFlowsApi
 
     private static async Task<IResult> RequestVerification(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, ResendGuard guard, AuthMails mails)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (c.Id == Collection.SuperusersId) throw ApiException.BadRequest("All superusers are verified by default.");
         var email = await RequestedEmailAsync(context);
         var record = await FindByEmailAsync(db, store, c, email, context.RequestAborted);
@@ -54,7 +54,7 @@ public static class EmailFlowsApi
 
     private static async Task<IResult> ConfirmVerification(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordService records, ResendGuard guard)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (c.Id == Collection.SuperusersId) throw ApiException.BadRequest("All superusers are verified by default.");
         var body = await BodyAsync(context);
         var token = FieldValues.ToText(body["token"]);
@@ -85,7 +85,7 @@ public static class EmailFlowsApi
 
     private static async Task<IResult> RequestPasswordReset(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, ResendGuard guard, AuthMails mails)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (!PasswordAuthEnabled(c)) throw ApiException.BadRequest("The collection is not configured to allow password authentication.");
         var email = await RequestedEmailAsync(context);
         var record = await FindByEmailAsync(db, store, c, email, context.RequestAborted);
@@ -96,7 +96,7 @@ public static class EmailFlowsApi
 
     private static async Task<IResult> ConfirmPasswordReset(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordService records, ResendGuard guard)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         var body = await BodyAsync(context);
         var token = FieldValues.ToText(body["token"]);
         var password = FieldValues.ToText(body["password"]);
@@ -123,29 +123,27 @@ public static class EmailFlowsApi
 
     private static async Task<IResult> RequestEmailChange(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, ResendGuard guard, AuthMails mails)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (c.Id == Collection.SuperusersId) throw ApiException.BadRequest("All superusers can change their emails directly.");
-        var auth = RequestAuth.Of(context);
-        if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid auth record.");
-        if (auth.Record.Collection.Id != c.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
+        var owner = AuthRoute.SignedIn(context, c, "The request requires valid auth record.");
         var body = await BodyAsync(context);
         var newEmail = FieldValues.ToText(body["newEmail"]);
         var errors = new ValidationErrors();
         if (newEmail.Length == 0) errors.Add("newEmail", "validation_required", "Cannot be blank.");
         else if (newEmail.Length > 255 || !RecordValidator.IsEmail(newEmail)) errors.Add("newEmail", "validation_is_email", "Must be a valid email address.");
-        else if (newEmail == auth.Record.GetString("email")) errors.Add("newEmail", "validation_not_in_invalid", "Must not be the current email address.");
-        else if (await FindByEmailAsync(db, store, c, newEmail, context.RequestAborted) is { } other && other.Id != auth.Record.Id)
+        else if (newEmail == owner.GetString("email")) errors.Add("newEmail", "validation_not_in_invalid", "Must not be the current email address.");
+        else if (await FindByEmailAsync(db, store, c, newEmail, context.RequestAborted) is { } other && other.Id != owner.Id)
             errors.Add("newEmail", "validation_invalid_new_email", "Invalid new email address.");
         errors.ThrowIfAny(Invalid);
 
         // Keyed by the new address too, so a typo can be corrected at once while one address still gets one mail per window.
-        if (guard.TryStart(TokenService.EmailChange, auth.Record, newEmail)) mails.SendEmailChange(auth.Record, newEmail);
+        if (guard.TryStart(TokenService.EmailChange, owner, newEmail)) mails.SendEmailChange(owner, newEmail);
         return Results.NoContent();
     }
 
     private static async Task<IResult> ConfirmEmailChange(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, TokenService tokens, RecordService records)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (c.Id == Collection.SuperusersId) throw ApiException.BadRequest("All superusers can change their emails directly.");
         var body = await BodyAsync(context);
         var token = FieldValues.ToText(body["token"]);
@@ -174,8 +172,6 @@ public static class EmailFlowsApi
         return Results.NoContent();
     }
 
-    private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
-        registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
 
     private static bool PasswordAuthEnabled(Collection c) =>
         c.AuthOptions["passwordAuth"]?["enabled"] is JsonValue v && v.TryGetValue<bool>(out var enabled) && enabled;

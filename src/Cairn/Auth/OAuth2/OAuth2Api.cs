@@ -31,7 +31,7 @@ public static partial class OAuth2Api
     private static async Task<IResult> AuthWithOAuth2(string collection, HttpContext context, CollectionRegistry registry, IHttpClientFactory httpClients,
         IdTokenValidator idTokens, OAuth2SignIn oauth2, SignIn signIn, TimeProvider clock, ILoggerFactory loggers)
     {
-        var c = registry.Find(collection) is { IsAuth: true } found ? found : throw ApiException.NotFound("Missing or invalid auth collection context.");
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (!OAuth2Providers.Enabled(c)) throw ApiException.Forbidden("The collection is not configured to allow OAuth2 authentication.");
         var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
         var providerName = FieldValues.ToText(body["provider"]);

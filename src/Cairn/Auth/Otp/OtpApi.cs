@@ -26,7 +26,7 @@ public static class OtpApi
 
     private static Collection OtpCollection(CollectionRegistry registry, string idOrName)
     {
-        var c = registry.Find(idOrName) is { IsAuth: true } found ? found : throw ApiException.NotFound("Missing or invalid auth collection context.");
+        var c = AuthRoute.AuthCollection(registry, idOrName);
         return OtpSettings.Of(c).Enabled ? c : throw ApiException.Forbidden("The collection is not configured to allow OTP authentication.");
     }
 

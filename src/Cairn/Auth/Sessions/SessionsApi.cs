@@ -30,21 +30,11 @@ public static class SessionsApi
         return app;
     }
 
-    private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
-        registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
 
-    /// <summary>The signed-in record of <paramref name="collection"/>, by token or session cookie.</summary>
-    private static Record Owner(HttpContext context, Collection collection)
-    {
-        var auth = RequestAuth.Of(context);
-        if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid record authorization token.");
-        if (auth.Record.Collection.Id != collection.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
-        return auth.Record;
-    }
 
     private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, SessionStore sessions)
     {
-        var owner = Owner(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var current = context.Features.Get<CurrentSession>()?.Id;
         var items = new JsonArray();
         foreach (var s in await sessions.ListAsync(owner, context.RequestAborted))
@@ -63,7 +53,7 @@ public static class SessionsApi
 
     private static async Task<IResult> RevokeOne(string collection, string id, HttpContext context, CollectionRegistry registry, SessionStore sessions, CairnOptions options)
     {
-        var owner = Owner(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         if (!await sessions.RevokeAsync(owner, id, context.RequestAborted)) throw ApiException.NotFound();
         if (context.Features.Get<CurrentSession>()?.Id == id) SessionCookies.Clear(context.Response, options.SecureCookies);
         return Results.NoContent();
@@ -71,7 +61,7 @@ public static class SessionsApi
 
     private static async Task<IResult> RevokeAll(string collection, HttpContext context, CollectionRegistry registry, SessionStore sessions, CairnOptions options)
     {
-        var owner = Owner(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var current = context.Features.Get<CurrentSession>()?.Id;
         var keepCurrent = context.Request.Query["keepCurrent"].ToString().Trim().ToLowerInvariant() is "1" or "true";
         await sessions.RevokeAllAsync(owner, keepCurrent ? current : null, context.RequestAborted);
@@ -82,7 +72,7 @@ public static class SessionsApi
     /// <summary>Idempotent: without a live session it only clears the cookies, so a stale browser can always sign out.</summary>
     private static async Task<IResult> SignOut(string collection, HttpContext context, CollectionRegistry registry, SessionStore sessions, CairnOptions options)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         if (context.Features.Get<CurrentSession>() is { } current)
         {
             if (current.CollectionId != c.Id) throw ApiException.Forbidden("The current session belongs to another collection.");

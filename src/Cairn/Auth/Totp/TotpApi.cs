@@ -44,21 +44,11 @@ public static class TotpApi
         return app;
     }
 
-    private static Collection AuthCollection(CollectionRegistry registry, string idOrName) =>
-        registry.Find(idOrName) is { IsAuth: true } c ? c : throw ApiException.NotFound("Missing or invalid auth collection context.");
 
-    // The caller's own record, from this collection: enrolment is something a user does for themselves.
-    private static Record Caller(HttpContext context, Collection collection)
-    {
-        var auth = RequestAuth.Of(context);
-        if (auth.Record is null) throw ApiException.Unauthorized("The request requires valid record authorization token.");
-        if (auth.Record.Collection.Id != collection.Id) throw ApiException.Forbidden("The request requires valid record authorization token from this collection.");
-        return auth.Record;
-    }
 
     private static async Task<IResult> Status(string collection, HttpContext context, CollectionRegistry registry, TotpStore store)
     {
-        var owner = Caller(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var row = await store.FindAsync(owner, context.RequestAborted);
         var active = row?.GetBool("active") == true;
         return new PickedJson(new JsonObject
@@ -71,7 +61,7 @@ public static class TotpApi
 
     private static async Task<IResult> Begin(string collection, HttpContext context, CollectionRegistry registry, TotpStore store)
     {
-        var owner = Caller(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var secret = TotpCodes.NewSecret();
         await store.BeginAsync(owner, secret, context.RequestAborted);
         var account = owner.GetString("email") is { Length: > 0 } email ? email : owner.Id;
@@ -82,7 +72,7 @@ public static class TotpApi
 
     private static async Task<IResult> Confirm(string collection, HttpContext context, CollectionRegistry registry, TotpStore store, TotpAttempts attempts, TimeProvider clock)
     {
-        var owner = Caller(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var code = await RequiredAsync(context, "code");
         var row = await store.FindAsync(owner, context.RequestAborted);
         if (row is null || row.GetBool("active")) throw ApiException.BadRequest("There is no authenticator app enrolment to confirm.");
@@ -105,7 +95,7 @@ public static class TotpApi
     // Needs a code from the app itself: a recovery code must not be able to mint ten more.
     private static async Task<IResult> RenewRecoveryCodes(string collection, HttpContext context, CollectionRegistry registry, TotpStore store, TotpAttempts attempts, TimeProvider clock)
     {
-        var owner = Caller(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var code = await RequiredAsync(context, "code");
         var row = await store.FindAsync(owner, context.RequestAborted);
         if (row is null || !row.GetBool("active")) throw ApiException.BadRequest("No authenticator app is enabled.");
@@ -122,7 +112,7 @@ public static class TotpApi
 
     private static async Task<IResult> Disable(string collection, HttpContext context, CollectionRegistry registry, TotpStore store, TotpAttempts attempts, TimeProvider clock)
     {
-        var owner = Caller(context, AuthCollection(registry, collection));
+        var owner = AuthRoute.SignedIn(context, AuthRoute.AuthCollection(registry, collection));
         var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
         var code = FieldValues.ToText(body["code"]).Trim();
         var password = FieldValues.ToText(body["password"]);
@@ -143,7 +133,7 @@ public static class TotpApi
     private static async Task<IResult> AuthWithTotp(string collection, HttpContext context, CollectionRegistry registry, MfaGate mfa, TotpStore store,
         TotpAttempts attempts, TimeProvider clock, SignIn signIn)
     {
-        var c = AuthCollection(registry, collection);
+        var c = AuthRoute.AuthCollection(registry, collection);
         var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
         var mfaId = MfaGate.MfaIdOf(context, body);
         var code = FieldValues.ToText(body["code"]).Trim();
