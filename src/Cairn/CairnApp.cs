@@ -1,5 +1,6 @@
 using Cairn.Api;
 using Cairn.Auth;
+using Cairn.Auth.BruteForce;
 using Cairn.Auth.Mfa;
 using Cairn.Auth.Otp;
 using Cairn.Auth.Totp;
@@ -90,7 +91,8 @@ public static class CairnApp
         services.AddEmailFlows();
         services.AddSingleton(new ClientIpResolver(options.TrustedProxies));
         services.AddSingleton(options.BruteForce);
-        services.AddSingleton<Auth.BruteForce.CredentialGuard>();
+        services.AddSingleton<CredentialGuard>();
+        services.AddCredentialRateLimit(options.BruteForce);
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
@@ -113,6 +115,7 @@ public static class CairnApp
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();
+        app.UseRateLimiter();
         // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.
         app.Use((context, next) => context.Request.Path.Value is { Length: > 1 } p && p.EndsWith('/')
             ? ErrorResponses.WriteAsync(context, 404)

@@ -47,6 +47,8 @@ public sealed class TestServer : IAsyncDisposable
         {
             DataDir = dataDir, Database = database, Http = "127.0.0.1:0", SynchronousFull = false, RequestLogToConsole = false,
             CreateUsersCollection = false, // scenarios create the users collection they need
+            // Every test client is 127.0.0.1; the per-IP credential limit has its own tests (CredentialRateLimitTests).
+            BruteForce = new() { CredentialRequestsPerMinute = 0 },
         };
         options = configure?.Invoke(options) ?? options;
         var ownsDatabase = TestDatabase.SameDatabase(options.Database, database);

@@ -27,7 +27,7 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/collections/{collection}/auth-methods", AuthMethods);
-        app.MapPost("/api/collections/{collection}/auth-with-password", AuthWithPassword);
+        app.MapPost("/api/collections/{collection}/auth-with-password", AuthWithPassword).LimitedAsCredential();
         app.MapPost("/api/collections/{collection}/auth-refresh", AuthRefresh);
         return app;
     }

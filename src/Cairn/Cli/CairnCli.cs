@@ -12,7 +12,7 @@ namespace Cairn.Cli;
 /// The <c>cairn</c> command line:
 /// <code>
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
-///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15]
+///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -92,8 +92,14 @@ public static class CairnCli
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_LOCKOUT_MINUTES", "15"), out var n) ? n : 0,
         };
 
+        var credentialRateLimit = new Option<int>("--credential-rate-limit")
+        {
+            Description = "Requests per client IP and minute to all sign-in, one-time-code and mail endpoints together; 0 = off (env CAIRN_CREDENTIAL_RATE_LIMIT).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_CREDENTIAL_RATE_LIMIT", "60"), out var n) ? n : -1,
+        };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
-            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes };
+            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -112,6 +118,7 @@ public static class CairnCli
                 AccountMaxFailures = result.GetValue(lockoutFailures),
                 IpMaxFailures = result.GetValue(lockoutIpFailures),
                 Window = TimeSpan.FromMinutes(result.GetValue(lockoutMinutes)),
+                CredentialRequestsPerMinute = result.GetValue(credentialRateLimit),
             },
         }, configure));
 

@@ -15,7 +15,7 @@ public sealed class BruteForceTests
 {
     private const string UsersPassword = "/api/collections/users/auth-with-password";
 
-    private static readonly BruteForceOptions NoDelay = new() { AccountMaxFailures = 3, IpMaxFailures = 1000, DelayBase = TimeSpan.Zero };
+    private static readonly BruteForceOptions NoDelay = new() { AccountMaxFailures = 3, IpMaxFailures = 1000, DelayBase = TimeSpan.Zero, CredentialRequestsPerMinute = 0 };
 
     private static async Task<TestServer> StartAsync(BruteForceOptions bruteForce, ManualClock? clock = null, IReadOnlyList<string>? trustedProxies = null)
     {

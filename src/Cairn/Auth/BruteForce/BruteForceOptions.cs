@@ -26,8 +26,12 @@ public sealed record BruteForceOptions
     /// <summary>The longest delay.</summary>
     public TimeSpan DelayMax { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>Requests per client IP and minute to all credential endpoints together; 0 turns the limit off.</summary>
+    public int CredentialRequestsPerMinute { get; init; } = 60;
+
     public string? Validate()
     {
+        if (CredentialRequestsPerMinute < 0) return "--credential-rate-limit must be 0 (off) or more.";
         if (AccountMaxFailures < 0) return "--lockout-failures must be 0 (off) or more.";
         if (IpMaxFailures < 0) return "--lockout-ip-failures must be 0 (off) or more.";
         if (Window <= TimeSpan.Zero) return "--lockout-minutes must be at least 1.";

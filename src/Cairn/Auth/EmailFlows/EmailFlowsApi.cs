@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -32,12 +33,12 @@ public static class EmailFlowsApi
 
     public static IEndpointRouteBuilder MapEmailFlowsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/collections/{collection}/request-verification", RequestVerification);
-        app.MapPost("/api/collections/{collection}/confirm-verification", ConfirmVerification);
-        app.MapPost("/api/collections/{collection}/request-password-reset", RequestPasswordReset);
-        app.MapPost("/api/collections/{collection}/confirm-password-reset", ConfirmPasswordReset);
-        app.MapPost("/api/collections/{collection}/request-email-change", RequestEmailChange);
-        app.MapPost("/api/collections/{collection}/confirm-email-change", ConfirmEmailChange);
+        app.MapPost("/api/collections/{collection}/request-verification", RequestVerification).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/confirm-verification", ConfirmVerification).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/request-password-reset", RequestPasswordReset).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/confirm-password-reset", ConfirmPasswordReset).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/request-email-change", RequestEmailChange).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/confirm-email-change", ConfirmEmailChange).LimitedAsCredential();
         return app;
     }
 

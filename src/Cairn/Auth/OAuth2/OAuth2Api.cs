@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Collections;
@@ -24,7 +25,7 @@ public static partial class OAuth2Api
 {
     public static IEndpointRouteBuilder MapOAuth2Api(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/collections/{collection}/auth-with-oauth2", AuthWithOAuth2);
+        app.MapPost("/api/collections/{collection}/auth-with-oauth2", AuthWithOAuth2).LimitedAsCredential();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Collections;
@@ -19,8 +20,8 @@ public static class OtpApi
 {
     public static IEndpointRouteBuilder MapOtpApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/collections/{collection}/request-otp", RequestOtp);
-        app.MapPost("/api/collections/{collection}/auth-with-otp", AuthWithOtp);
+        app.MapPost("/api/collections/{collection}/request-otp", RequestOtp).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/auth-with-otp", AuthWithOtp).LimitedAsCredential();
         return app;
     }
 

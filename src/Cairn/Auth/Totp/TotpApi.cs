@@ -1,3 +1,4 @@
+using Cairn.Auth.BruteForce;
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth.Mfa;
@@ -37,10 +38,10 @@ public static class TotpApi
     {
         app.MapGet("/api/collections/{collection}/totp", Status);
         app.MapPost("/api/collections/{collection}/totp", Begin);
-        app.MapPost("/api/collections/{collection}/totp/confirm", Confirm);
-        app.MapPost("/api/collections/{collection}/totp/recovery-codes", RenewRecoveryCodes);
-        app.MapPost("/api/collections/{collection}/totp/disable", Disable);
-        app.MapPost("/api/collections/{collection}/auth-with-totp", AuthWithTotp);
+        app.MapPost("/api/collections/{collection}/totp/confirm", Confirm).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/totp/recovery-codes", RenewRecoveryCodes).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/totp/disable", Disable).LimitedAsCredential();
+        app.MapPost("/api/collections/{collection}/auth-with-totp", AuthWithTotp).LimitedAsCredential();
         return app;
     }
 
