@@ -132,6 +132,9 @@ public static class RealtimeWebSocketApi
     {
         private readonly SemaphoreSlim _sendLock = new(1, 1);
 
+        // Cancelled when the auth changes, so that the send loop starts waiting for the new token's expiry.
+        private CancellationTokenSource _authChanged = new();
+
         public async Task SendAsync(JsonObject message, CancellationToken cancellationToken = default) =>
             await SendRawAsync(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options)), cancellationToken);
 
@@ -150,7 +153,7 @@ public static class RealtimeWebSocketApi
             {
                 while (true)
                 {
-                    using var expiry = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                    using var expiry = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, Volatile.Read(ref _authChanged).Token);
                     if (client.AuthExpires is { } expires)
                     {
                         var left = expires - clock.GetUtcNow();
@@ -163,9 +166,9 @@ public static class RealtimeWebSocketApi
                     }
                     catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                     {
-                        continue; // the token's expiry came: checked at the top of the loop
+                        continue; // the token expired or the auth changed: checked at the top of the loop
                     }
-                    while (client.Outgoing.TryRead(out var message)) await SendRawAsync(Event(message), aborted);
+                    while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await SendRawAsync(Event(message), aborted);
                 }
             }
             catch (OperationCanceledException) { }
@@ -265,6 +268,7 @@ public static class RealtimeWebSocketApi
             var auth = new RequestAuth(record, token, TokenService.IsRefreshable(jwt));
             // A fresh token of the same user (after a refresh) extends the connection's auth.
             client.SetAuth(auth, registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(token));
+            await Interlocked.Exchange(ref _authChanged, new CancellationTokenSource()).CancelAsync();
             return WithId(new JsonObject { ["type"] = "authenticated", ["auth"] = AuthJson(auth) }, requestId);
         }
 
