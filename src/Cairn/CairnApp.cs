@@ -11,6 +11,7 @@ using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Mail;
 using Cairn.Observability;
+using Cairn.Realtime;
 using Cairn.Records;
 using Cairn.Rules;
 using Cairn.Records.Expand;
@@ -78,6 +79,11 @@ public static class CairnApp
         services.AddSingleton<CollectionStore>();
         services.AddSingleton<SlowQueryLog>();
         services.AddSingleton<RecordStore>();
+        services.AddSingleton(options.Realtime);
+        services.AddSingleton<IRealtimeBackplane, InProcessBackplane>();
+        services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<RecordEventDelivery>();
+        services.AddHostedService<RealtimeDispatcher>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
@@ -116,6 +122,7 @@ public static class CairnApp
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();
         app.UseRateLimiter();
+        app.UseWebSockets();
         // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.
         app.Use((context, next) => context.Request.Path.Value is { Length: > 1 } p && p.EndsWith('/')
             ? ErrorResponses.WriteAsync(context, 404)
@@ -132,6 +139,11 @@ public static class CairnApp
         app.MapEmailFlowsApi();
         app.MapImpersonateApi();
         app.MapBatchApi();
+        app.MapRealtimeSseApi();
+        app.MapRealtimeWebSocketApi();
+        app.MapOAuth2RedirectApi();
+        // Clients are told to reconnect (SSE streams end, WebSockets close with 1012) before the server waits for requests to finish.
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<RealtimeHub>().CloseAll(RealtimeCloseReason.ServerShutdown));
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;
     }

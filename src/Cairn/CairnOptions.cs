@@ -65,6 +65,9 @@ public sealed record CairnOptions
     /// <summary>Lockout and progressive delay on failed sign-ins.</summary>
     public BruteForceOptions BruteForce { get; init; } = new();
 
+    /// <summary>Realtime connection limits and the origins allowed to open WebSockets.</summary>
+    public Realtime.RealtimeOptions Realtime { get; init; } = new();
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -86,6 +89,7 @@ public sealed record CairnOptions
         if (TrustedProxies.FirstOrDefault(p => !Api.ClientIpResolver.TryParseNetwork(p, out _)) is { } proxy)
             return $"--trusted-proxy \"{proxy}\" is not an IP address or CIDR range (for example 10.0.0.1 or 10.0.0.0/8).";
         if (BruteForce.Validate() is { } bruteForce) return bruteForce;
+        if (Realtime.Validate() is { } realtime) return realtime;
         return null;
     }
 

@@ -13,6 +13,7 @@ namespace Cairn.Cli;
 /// <code>
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
+///             [--allowed-origin URL]… [--realtime-queue 500]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -98,8 +99,19 @@ public static class CairnCli
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_CREDENTIAL_RATE_LIMIT", "60"), out var n) ? n : -1,
         };
 
+        var allowedOrigin = new Option<string[]>("--allowed-origin")
+        {
+            Description = "Browser origin allowed to open realtime WebSockets besides the server's own and --app-url's (https://app.example.com, or *); repeat or separate with commas (env CAIRN_ALLOWED_ORIGINS).",
+            DefaultValueFactory = _ => Env("CAIRN_ALLOWED_ORIGINS", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        var realtimeQueue = new Option<int>("--realtime-queue")
+        {
+            Description = "Events a realtime connection may have waiting before it is dropped as too slow (env CAIRN_REALTIME_QUEUE).",
+            DefaultValueFactory = _ => int.TryParse(Env("CAIRN_REALTIME_QUEUE", "500"), out var n) ? n : 0,
+        };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
-            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit };
+            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -119,6 +131,11 @@ public static class CairnCli
                 IpMaxFailures = result.GetValue(lockoutIpFailures),
                 Window = TimeSpan.FromMinutes(result.GetValue(lockoutMinutes)),
                 CredentialRequestsPerMinute = result.GetValue(credentialRateLimit),
+            },
+            Realtime = new Realtime.RealtimeOptions
+            {
+                AllowedOrigins = result.GetValue(allowedOrigin)!.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+                SendQueueLimit = result.GetValue(realtimeQueue),
             },
         }, configure));
 

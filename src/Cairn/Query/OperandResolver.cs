@@ -100,6 +100,12 @@ internal sealed class OperandResolver(QueryContext context, QueryBindings bindin
     private SqlOperand Auth(string[] segments, string? modifier, JoinScope scope)
     {
         if (segments.Length < 3) throw Unknown(string.Join('.', segments));
+        if (context.AuthRow is var (authCollection, authAlias))
+        {
+            if (segments.Length == 3 && segments[2] == "collectionId") return Scalar(SqlOperand.Constant(authCollection.Id), modifier, isset: null);
+            if (segments.Length == 3 && segments[2] == "collectionName") return Scalar(SqlOperand.Constant(authCollection.Name), modifier, isset: null);
+            return Walk(new Cursor(authCollection, authAlias, null, false, "@request.auth", 0), segments, 2, modifier, scope);
+        }
         // With no auth every @request.auth.* is NULL (POCKETBASE_API.md 2.2).
         if (context.Request.Auth is not { } auth) return SqlOperand.Null;
         if (segments.Length == 3 && segments[2] == "collectionId") return Scalar(SqlOperand.Constant(auth.Collection.Id), modifier, isset: null);

@@ -18,6 +18,12 @@ public sealed record QueryContext(Collection Collection, string Alias, Func<stri
     /// </summary>
     public bool ClientFilter { get; init; }
 
+    /// <summary>
+    /// Compiles <c>@request.auth.*</c> as columns of a joined row of this auth collection at this alias instead of
+    /// constants of one caller, so that one statement answers for many callers at once (realtime delivery).
+    /// </summary>
+    public (Collection Collection, string Alias)? AuthRow { get; init; }
+
     /// <summary>The same request and schema, testing another collection's row at another alias (a crossed collection's list rule).</summary>
     public QueryContext For(Collection collection, string alias) => this with { Collection = collection, Alias = alias, ClientFilter = false };
 }

@@ -12,9 +12,10 @@ namespace Cairn.Records;
 /// <summary>
 /// SQL for records. Dynamic collections are why this is a small hand-written mapper over ADO.NET
 /// rather than an ORM: tables and columns are defined at run time by the collection schema. Every
-/// value is a bound parameter; identifiers come from validated collection and field names.
+/// value is a bound parameter; identifiers come from validated collection and field names. Every insert,
+/// update and delete, whichever API made it, is announced to realtime once its transaction commits.
 /// </summary>
-public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = null)
+public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = null, Realtime.IRealtimeBackplane? realtime = null)
 {
     /// <summary>The most ids bound in one <c>IN (...)</c> list; well under SQLite's and PostgreSQL's parameter limits.</summary>
     public const int IdsPerQuery = 1000;
@@ -185,6 +186,13 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     {
         Insert(context, record, version: 1);
         record.Version = 1;
+        Announce(context, "create", record.Clone());
+    }
+
+    // After the commit only: a rolled-back write is never seen. The snapshot is taken now, as written.
+    private void Announce(WriteContext context, string action, Record snapshot)
+    {
+        if (realtime is { } backplane) context.OnCommitted(() => backplane.Publish(new Realtime.RecordChanged(action, snapshot)));
     }
 
     /// <summary>Inserts a record read from another database as it is, its version included (<c>cairn migrate-to-postgres</c>).</summary>
@@ -223,12 +231,16 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
             values.ToArray());
         ExecuteMappingUnique(command, record.Collection);
         record.Version++;
+        if (realtime is null) return;
+        // Increments were computed by the database: the announced record is read back as it now stands.
+        var snapshot = increments.Count > 0 ? FindById(context.Connection, context.Transaction, record.Collection, record.Id) ?? record.Clone() : record.Clone();
+        Announce(context, "update", snapshot);
     }
 
     public void Delete(WriteContext context, Record record)
     {
         using var command = context.Command($"DELETE FROM {dialect.Quote(record.Collection.Name)} WHERE {dialect.Quote("id")} = @p0", record.Id);
-        command.ExecuteNonQuery();
+        if (command.ExecuteNonQuery() > 0) Announce(context, "delete", record.Clone());
     }
 
     /// <summary>Ids of <paramref name="ids"/> that exist in the collection.</summary>

@@ -71,13 +71,22 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, Recor
         var bindings = new QueryBindings();
         var condition = Condition(collection, rule, auth, request, bindings);
         if (condition is null) return true;
-        var columns = collection.Fields.Select(f =>
-            $"{Dialect.Cast(bindings.Add(NewRowValue(f, record)), FieldTypes.ColumnKind(f))} AS {Dialect.Quote(f.Name)}");
         using var command = connection.CreateCommand(
-            $"WITH {NewRowTable} AS (SELECT {string.Join(", ", columns)}) SELECT 1 FROM {NewRowTable} AS {RowAlias} WHERE {condition}");
+            $"{RowOf(record, bindings, isNew: true)} SELECT 1 FROM {NewRowTable} AS {RowAlias} WHERE {condition}");
         command.Transaction = transaction;
         Bind(command, bindings);
         return store.QueryScalar(command) is not null;
+    }
+
+    /// <summary>
+    /// <paramref name="record"/> as a one-row CTE named <see cref="NewRowTable"/>, each value cast to its column
+    /// type so that it compares as the stored row would.
+    /// </summary>
+    private string RowOf(Record record, QueryBindings bindings, bool isNew)
+    {
+        var columns = record.Collection.Fields.Select(f =>
+            $"{Dialect.Cast(bindings.Add(isNew ? NewRowValue(f, record) : RecordStore.ToDbValue(f, record[f.Name])), FieldTypes.ColumnKind(f))} AS {Dialect.Quote(f.Name)}");
+        return $"WITH {NewRowTable} AS (SELECT {string.Join(", ", columns)})";
     }
 
     // Before autogeneration a missing id is a placeholder, and a new auth record is never verified yet (POCKETBASE_API.md 2.5).
@@ -86,6 +95,56 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, Recor
         if (field.Name == "id" && record.Id.Length == 0) return "__temp_id__";
         if (record.Collection.IsAuth && field.Name == "verified") return false;
         return RecordStore.ToDbValue(field, record[field.Name]);
+    }
+
+    /// <summary>The alias of the caller's row when one statement checks a rule for many callers (<see cref="Admitted"/>).</summary>
+    public const string CallerAlias = "_a";
+
+    /// <summary>
+    /// Which callers a rule and a client filter admit for one record as it was at an event (realtime delivery):
+    /// the ids of <paramref name="callerIds"/> in the auth collection <paramref name="callers"/>, or, with
+    /// <paramref name="callers"/> null, <c>[""]</c> when a guest is admitted. The record is bound as a one-row CTE
+    /// (so a delete is checked against the row as it was), and <c>@request.auth.*</c> reads a joined caller row,
+    /// so one statement per 500 callers answers for all of them instead of one query per caller.
+    /// <paramref name="rule"/> is a rule the callers do not bypass (<c>""</c> for superusers, who only meet the filter);
+    /// a rule or filter that does not compile admits nobody.
+    /// </summary>
+    public HashSet<string> Admitted(DbConnection connection, Record record, string rule, QueryExpr? filter,
+        Collection? callers, IReadOnlyCollection<string> callerIds, RequestData request)
+    {
+        var bindings = new QueryBindings();
+        var context = Context(record.Collection, request with { Auth = null }) with { AuthRow = callers is null ? null : (callers, CallerAlias) };
+        var conditions = new List<string>();
+        try
+        {
+            if (rule.Trim().Length > 0) conditions.Add(FilterCompiler.Compile(rule, context, bindings));
+            if (filter is not null) conditions.Add(FilterCompiler.Compile(filter, context with { ClientFilter = true }, bindings));
+        }
+        catch (QueryException)
+        {
+            return [];
+        }
+        if (conditions.Count == 0) return callers is null ? [""] : [.. callerIds];
+        var where = string.Join(" AND ", conditions.Select(c => $"({c})"));
+        var row = RowOf(record, bindings, isNew: false);
+        if (callers is null)
+        {
+            using var guest = connection.CreateCommand($"{row} SELECT 1 FROM {NewRowTable} AS {RowAlias} WHERE {where}");
+            Bind(guest, bindings);
+            return store.QueryScalar(guest) is null ? [] : [""];
+        }
+        var admitted = new HashSet<string>();
+        foreach (var chunk in callerIds.Chunk(500))
+        {
+            var chunkBindings = bindings.Copy();
+            var ids = string.Join(", ", chunk.Select(id => chunkBindings.Add(id)));
+            using var command = connection.CreateCommand(
+                $"{row} SELECT {CallerAlias}.{Dialect.Quote("id")} FROM {NewRowTable} AS {RowAlias}, {Dialect.Quote(callers.Name)} AS {CallerAlias} " +
+                $"WHERE {CallerAlias}.{Dialect.Quote("id")} IN ({ids}) AND {where}");
+            Bind(command, chunkBindings);
+            admitted.UnionWith(store.QueryIds(command));
+        }
+        return admitted;
     }
 
     /// <summary>Whether the caller may manage <paramref name="record"/> (auth collections): a superuser, or one the manage rule admits.</summary>

@@ -1,0 +1,152 @@
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Cairn.Api;
+using Cairn.Auth;
+using Cairn.Collections;
+using Cairn.Query;
+using Cairn.Records;
+using Cairn.Records.Expand;
+using Cairn.Rules;
+using Cairn.Storage;
+
+namespace Cairn.Realtime;
+
+/// <summary>
+/// Delivers one committed record change to the clients of this node that may see it (POCKETBASE_API.md 1.4).
+/// <c>collection/*</c> topics are checked against the list rule, <c>collection/ID</c> against the view rule,
+/// both with <c>@request.context = "realtime"</c>, the subscription's query and headers, and the client's
+/// identity, plus the subscription's <c>filter</c>. Cost does not grow as one query per subscriber: matching
+/// subscriptions are grouped by rule, options and the auth collection of their identity, and
+/// <see cref="RecordRules.Admitted"/> answers a whole group (up to 500 identities per statement) at once.
+/// Payloads are built once per distinct shape (options, superuser, email visible, and the identity when
+/// <c>expand</c> must check related records' rules for it) and shared by every receiver.
+/// </summary>
+internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry registry, RecordRules rules, RecordExpander expander, RealtimeHub hub)
+{
+    public const string RealtimeContext = "realtime";
+
+    private enum RuleKind { List, View }
+
+    private sealed record Match(RealtimeClient Client, Subscription Subscription, RuleKind Kind);
+
+    public async Task DeliverAsync(RecordChanged change, CancellationToken cancellationToken)
+    {
+        var record = change.Record;
+        var collection = registry.Find(record.Collection.Id) ?? record.Collection;
+        if (collection.IsAuth) FollowAuthChange(change);
+
+        var matches = new List<Match>();
+        foreach (var client in hub.Clients)
+        {
+            if (client.CloseReason is not null) continue;
+            RevokeIfSecretRotated(client);
+            foreach (var subscription in client.Subscriptions.Values)
+                if (KindOf(subscription, collection, record.Id) is { } kind)
+                    matches.Add(new Match(client, subscription, kind));
+        }
+        if (matches.Count == 0) return;
+        await db.ReadAsync(connection =>
+        {
+            Deliver(connection, change, collection, matches);
+            return true;
+        }, cancellationToken);
+    }
+
+    private static RuleKind? KindOf(Subscription subscription, Collection collection, string recordId)
+    {
+        if (subscription.Collection != collection.Id && !subscription.Collection.Equals(collection.Name, StringComparison.OrdinalIgnoreCase)) return null;
+        if (subscription.RecordId == "*") return RuleKind.List; // "posts/*", and the deprecated bare "posts"
+        return subscription.RecordId == recordId ? RuleKind.View : null;
+    }
+
+    /// <summary>
+    /// Clients signed in as a changed auth record: a new tokenKey (password or email change) or a delete ends
+    /// their auth at once; any other change refreshes the record their later checks use.
+    /// </summary>
+    private void FollowAuthChange(RecordChanged change)
+    {
+        var record = change.Record;
+        foreach (var client in hub.Clients)
+        {
+            if (client.Auth.Record is not { } me || me.Id != record.Id || me.Collection.Id != record.Collection.Id) continue;
+            if (change.Action == "delete" || me.GetString("tokenKey") != record.GetString("tokenKey")) client.RevokeAuth();
+            else client.RefreshAuthRecord(record);
+        }
+    }
+
+    // Rotating a collection's token secret revokes every token it signed, realtime connections included.
+    private void RevokeIfSecretRotated(RealtimeClient client)
+    {
+        if (client.AuthSecret is not { } secret || client.Auth.Record is not { } me) return;
+        if (registry.Find(me.Collection.Id)?.TokenSecret("authToken") != secret) client.RevokeAuth();
+    }
+
+    private void Deliver(DbConnection connection, RecordChanged change, Collection collection, List<Match> matches)
+    {
+        var payloads = new Dictionary<(string Options, bool Superuser, bool SeesEmail, string ExpandFor), ReadOnlyMemory<byte>>();
+        foreach (var group in matches.GroupBy(m => (m.Kind, m.Subscription.OptionsKey, Callers: CallersOf(m.Client.Auth))))
+        {
+            var sample = group.First().Subscription;
+            var superusers = group.Key.Callers == Collection.SuperusersId;
+            var rule = group.Key.Kind == RuleKind.List ? collection.ListRule : collection.ViewRule;
+            if (sample.FilterInvalid) continue;
+            // A client filter may not reach other collections or request data unless a superuser set it (POCKETBASE_API.md 1.4).
+            if (sample.Filter is { } filter && !superusers && ReachesBeyondRecord(filter)) continue;
+            if (rule is null && !superusers) continue;
+
+            var request = new RequestData { Method = "GET", Context = RealtimeContext, Query = sample.Query, Headers = sample.Headers };
+            var callers = group.Key.Callers.Length == 0 ? null : registry.Find(group.Key.Callers);
+            if (group.Key.Callers.Length > 0 && callers is null) continue;
+            var ids = group.Select(m => m.Client.Auth.Record?.Id ?? "").Distinct().ToList();
+            var admitted = rules.Admitted(connection, change.Record, superusers ? "" : rule!, sample.Filter, callers, ids, request);
+            if (admitted.Count == 0) continue;
+            var managers = collection.IsAuth && !superusers && callers is not null && RecordRules.ManageRule(collection) is { Length: > 0 } manage && manage.Trim().Length > 0
+                ? rules.Admitted(connection, change.Record, manage, null, callers, ids, request)
+                : [];
+
+            foreach (var match in group)
+            {
+                var auth = match.Client.Auth;
+                var callerId = auth.Record?.Id ?? "";
+                if (!admitted.Contains(callerId)) continue;
+                var seesEmail = collection.IsAuth && (superusers || managers.Contains(callerId) || (auth.Record is { } me && me.Id == change.Record.Id && me.Collection.Id == collection.Id));
+                var key = (match.Subscription.OptionsKey, superusers, seesEmail, match.Subscription.Expand is null ? "" : auth.Record?.Collection.Id + "/" + callerId);
+                if (!payloads.TryGetValue(key, out var payload))
+                    payloads[key] = payload = Payload(connection, change, match.Subscription, auth, seesEmail, request);
+                match.Client.Send(new RealtimeMessage(match.Subscription.Topic, payload));
+            }
+        }
+    }
+
+    private static string CallersOf(RequestAuth auth) => auth.Record?.Collection.Id ?? "";
+
+    private ReadOnlyMemory<byte> Payload(DbConnection connection, RecordChanged change, Subscription subscription, RequestAuth auth, bool seesEmail, RequestData request)
+    {
+        var record = change.Record.Clone();
+        record.CallerManages = seesEmail;
+        if (subscription.Expand is { } expand)
+        {
+            // As in PocketBase, an expand that fails (an unknown relation) leaves the record unexpanded rather than dropping the event.
+            try { expander.Expand(connection, null, [record], expand, auth, request with { Auth = auth.Record }); }
+            catch (ApiException) { record.Expand = null; }
+        }
+        JsonNode? json = RecordJson.ToJson(record, auth);
+        if (subscription.Fields is { } fields) json = FieldsPicker.Apply(json, fields);
+        var data = new JsonObject { ["action"] = change.Action, ["record"] = json };
+        return System.Text.Encoding.UTF8.GetBytes(data.ToJsonString(CairnJson.Options));
+    }
+
+    private static bool ReachesBeyondRecord(QueryExpr expression) => expression switch
+    {
+        LogicalExpr l => ReachesBeyondRecord(l.Left) || ReachesBeyondRecord(l.Right),
+        ComparisonExpr c => ReachesBeyondRecord(c.Left) || ReachesBeyondRecord(c.Right),
+        _ => false,
+    };
+
+    private static bool ReachesBeyondRecord(Operand operand) => operand switch
+    {
+        IdentifierOperand i => i.Name.StartsWith("@request", StringComparison.Ordinal) || i.Name.StartsWith("@collection", StringComparison.Ordinal),
+        FunctionOperand f => f.Arguments.Any(ReachesBeyondRecord),
+        _ => false,
+    };
+}
