@@ -46,6 +46,9 @@ public sealed class RealtimeClient
     /// <summary>When a token-based auth stops being valid.</summary>
     public DateTimeOffset? AuthExpires { get; private set; }
 
+    /// <summary>The cookie session the auth came from; revoking that session revokes the auth.</summary>
+    public string? AuthSession { get; private set; }
+
     public IReadOnlyDictionary<string, Subscription> Subscriptions => _subscriptions;
 
     public ChannelReader<RealtimeMessage> Outgoing => _queue.Reader;
@@ -55,9 +58,9 @@ public sealed class RealtimeClient
 
     public RealtimeCloseReason? CloseReason => _reason;
 
-    public void SetAuth(RequestAuth auth, string? secret, DateTimeOffset? expires)
+    public void SetAuth(RequestAuth auth, string? secret, DateTimeOffset? expires, string? session = null)
     {
-        lock (_lock) (Auth, AuthSecret, AuthExpires) = (auth, secret, expires);
+        lock (_lock) (Auth, AuthSecret, AuthExpires, AuthSession) = (auth, secret, expires, session);
     }
 
     /// <summary>The signed-in record changed (not its tokenKey): later checks use the new values.</summary>
@@ -72,7 +75,7 @@ public sealed class RealtimeClient
     /// </summary>
     public void RevokeAuth()
     {
-        lock (_lock) (Auth, AuthSecret, AuthExpires) = (RequestAuth.Guest, null, null);
+        lock (_lock) (Auth, AuthSecret, AuthExpires, AuthSession) = (RequestAuth.Guest, null, null, null);
         if (Transport == RealtimeTransport.WebSocket) Close(RealtimeCloseReason.AuthRevoked);
     }
 

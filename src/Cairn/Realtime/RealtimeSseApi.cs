@@ -121,7 +121,8 @@ public static class RealtimeSseApi
         if (client.Auth.Record is { } held && (auth.Record is not { } now || now.Id != held.Id || now.Collection.Id != held.Collection.Id))
             throw new ApiException(403, "The current and the previous request authorization don't match.");
         if (auth.Record is { } record && client.Auth.IsGuest)
-            client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), null);
+            client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), null,
+                context.Features.Get<Auth.Sessions.CurrentSession>()?.Id);
 
         client.ReplaceSubscriptions(topics);
         return Results.NoContent();

@@ -74,7 +74,8 @@ public static class RealtimeWebSocketApi
         {
             // The upgrade request may already carry auth: a session cookie, or a header from a non-browser client.
             if (RequestAuth.Of(context) is { Record: { } record } auth)
-                client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(auth.Token));
+                client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(auth.Token),
+                    context.Features.Get<Auth.Sessions.CurrentSession>()?.Id);
             await session.SendAsync(new JsonObject { ["type"] = "connected", ["clientId"] = client.Id, ["auth"] = AuthJson(client.Auth) });
             var sending = session.PumpAsync(context.RequestAborted);
             var receiving = session.ReceiveAsync(context.RequestAborted);

@@ -34,6 +34,7 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         var record = change.Record;
         var collection = registry.Find(record.Collection.Id) ?? record.Collection;
         if (collection.IsAuth) FollowAuthChange(change);
+        if (change.Action == "delete" && collection.Name == SystemCollections.SessionsName) EndSession(change.Record.Id);
 
         var matches = new List<Match>();
         foreach (var client in hub.Clients)
@@ -72,6 +73,13 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
             if (change.Action == "delete" || me.GetString("tokenKey") != record.GetString("tokenKey")) client.RevokeAuth();
             else client.RefreshAuthRecord(record);
         }
+    }
+
+    // A revoked or signed-out cookie session takes the auth of the connections it opened with it.
+    private void EndSession(string sessionId)
+    {
+        foreach (var client in hub.Clients)
+            if (client.AuthSession == sessionId) client.RevokeAuth();
     }
 
     // Rotating a collection's token secret revokes every token it signed, realtime connections included.

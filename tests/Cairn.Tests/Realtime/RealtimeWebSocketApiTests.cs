@@ -146,6 +146,22 @@ public sealed class RealtimeWebSocketApiTests
     }
 
     [Fact]
+    public async Task Close4003_WhenTheCookieSessionIsRevoked()
+    {
+        await using var server = await RealtimeKit.StartAsync();
+        var (_, token) = await server.CreateUserAsync("a@example.com");
+        var signIn = await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password?session=true",
+            new JsonObject { ["identity"] = "a@example.com", ["password"] = "password123" });
+        var cookie = signIn.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("cairn_session=", StringComparison.Ordinal)).Split(';')[0];
+        await using var ws = await WsClient.ConnectAsync(server, o => o.SetRequestHeader("Cookie", cookie));
+        Assert.NotNull(ws.ConnectedAuth);
+
+        Assert.Equal(204, (await server.SendAsync(HttpMethod.Delete, "/api/collections/users/sessions", token: token)).Status);
+
+        Assert.Equal((WebSocketCloseStatus)4003, await ws.ClosedAsync());
+    }
+
+    [Fact]
     public async Task Close4003_WhenThePasswordChanges()
     {
         await using var server = await RealtimeKit.StartAsync();
