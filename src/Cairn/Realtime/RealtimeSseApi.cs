@@ -39,6 +39,8 @@ public static class RealtimeSseApi
             var prefix = Encoding.UTF8.GetBytes($"id:{client.Id}\nevent:");
             await WriteAsync(response, prefix, "PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString()), context.RequestAborted);
 
+            // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
+            using var cut = client.Closed.Register(() => { if (client.CloseReason == RealtimeCloseReason.TooSlow) context.Abort(); });
             var options = hub.Options;
             var closeAt = clock.GetUtcNow() + options.MaxLifetime;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, client.Closed);

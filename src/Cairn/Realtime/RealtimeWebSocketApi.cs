@@ -70,6 +70,8 @@ public static class RealtimeWebSocketApi
         });
         var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.WebSocket);
         var session = new Session(socket, client, registry, tokens, clock);
+        // A client that stopped reading may never take the close frame: after a grace period the socket is cut.
+        using var watchdog = client.Closed.Register(() => { if (client.CloseReason == RealtimeCloseReason.TooSlow) _ = AbortUnlessClosedAsync(socket); });
         try
         {
             // The upgrade request may already carry auth: a session cookie, or a header from a non-browser client.
@@ -94,6 +96,12 @@ public static class RealtimeWebSocketApi
             client.Close(RealtimeCloseReason.ClientGone);
             hub.Remove(client);
         }
+    }
+
+    private static async Task AbortUnlessClosedAsync(WebSocket socket)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        if (socket.State != WebSocketState.Closed) socket.Abort();
     }
 
     private static bool OriginAllowed(HttpContext context, CairnOptions options)
@@ -206,7 +214,8 @@ public static class RealtimeWebSocketApi
             // Not cancelled when the server closes: cancelling a receive aborts the socket, and the close frame
             // with its reason must still go out and be answered.
             var stop = aborted;
-            var buffer = new byte[8192];
+            // Small: clients send only short control messages, and an idle connection keeps this buffer for its lifetime.
+            var buffer = new byte[512];
             var message = new MemoryStream();
             while (socket.State == WebSocketState.Open)
             {

@@ -1,0 +1,257 @@
+// Holds N realtime connections (WebSocket or SSE) against a running `cairn serve` and measures one of:
+//   memory  the server's resident memory per idle connection, each subscribed to one topic, beyond the idle
+//           process (VmRSS of --pid before and after), then checks that one event reaches all of them;
+//   fanout  N connections signed in as N distinct users, subscribed to `live/*` whose list rule must be checked
+//           for each (`@request.auth.id != "" && (public = true || owner = @request.auth.id)`); each round updates
+//           one record and times, per subscriber, from the update request to the event's arrival.
+//
+//   RealtimeLoad memory|fanout --url U --email E --password P --transport ws|sse --connections N [--pid PID] [--rounds 10]
+// Prints one markdown table row on stdout; progress on stderr.
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+var mode = args[0];
+var options = new Dictionary<string, string> { ["--rounds"] = "10", ["--pid"] = "0" };
+for (var i = 1; i + 1 < args.Length; i += 2) options[args[i]] = args[i + 1];
+var baseUrl = new Uri(options["--url"]);
+var transport = options["--transport"];
+var count = int.Parse(options["--connections"]);
+var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+using var http = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
+var clock = Stopwatch.StartNew();
+void Log(string text) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {text}");
+
+var superuser = (await Send(HttpMethod.Post, "/api/collections/_superusers/auth-with-password",
+    new JsonObject { ["identity"] = options["--email"], ["password"] = options["--password"] }, null))!["token"]!.GetValue<string>();
+
+if (mode == "memory") await MemoryAsync();
+else await FanoutAsync();
+return;
+
+async Task MemoryAsync()
+{
+    await Send(HttpMethod.Post, "/api/collections", JsonNode.Parse("""{"name":"live","listRule":"","viewRule":"","createRule":"","fields":[{"name":"title","type":"text"}]}"""), superuser);
+    var pid = int.Parse(options["--pid"]);
+    await Task.Delay(2000);
+    var before = Rss(pid);
+    Log($"server RSS before: {before / 1024.0:F1} MiB; opening {count} {transport} connections");
+    var connections = await OpenAsync(Enumerable.Repeat<string?>(null, count).ToList());
+    Log($"open; settling");
+    await Task.Delay(10_000);
+    var after = Rss(pid);
+    var perConnection = (after - before) * 1024.0 / count;
+    Log($"server RSS after: {after / 1024.0:F1} MiB: {perConnection / 1024:F2} KiB per connection");
+
+    var (delivered, _) = await RoundAsync(connections, "ping", () => Send(HttpMethod.Post, "/api/collections/live/records", new JsonObject { ["title"] = "ping" }, superuser));
+    Console.WriteLine($"| memory | {transport} | {count:N0} | {before / 1024.0:F1} MiB | {after / 1024.0:F1} MiB | **{perConnection / 1024:F2} KiB** | {delivered:N0}/{count:N0} got one event |");
+    await CloseAllAsync(connections);
+}
+
+async Task FanoutAsync()
+{
+    // Users at bcrypt cost 4: creating 10,000 of them is not what is measured.
+    var users = (await Send(HttpMethod.Get, "/api/collections/users", null, superuser))!;
+    var fields = users["fields"]!.AsArray().Select(f => f!.DeepClone()).ToArray();
+    foreach (var field in fields.OfType<JsonObject>()) if (field["name"]!.GetValue<string>() == "password") field["cost"] = 4;
+    await Send(HttpMethod.Patch, "/api/collections/users", new JsonObject { ["fields"] = new JsonArray(fields) }, superuser);
+    await Send(HttpMethod.Post, "/api/collections", JsonNode.Parse($$"""
+        {"name":"live","listRule":"@request.auth.id != \"\" && (public = true || owner = @request.auth.id)","viewRule":"","createRule":"","updateRule":"",
+         "fields":[{"name":"title","type":"text"},{"name":"public","type":"bool"},{"name":"owner","type":"relation","collectionId":"{{users["id"]}}"}]}
+        """), superuser);
+
+    Log($"creating {count} users");
+    var ids = Enumerable.Range(0, count).Select(i => $"fan{i:D12}").ToList();
+    await Parallel.ForEachAsync(ids.Chunk(50), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (chunk, _) =>
+        await Send(HttpMethod.Post, "/api/batch", new JsonObject
+        {
+            ["requests"] = new JsonArray(chunk.Select(id => (JsonNode)new JsonObject
+            {
+                ["method"] = "POST", ["url"] = "/api/collections/users/records",
+                ["body"] = new JsonObject { ["id"] = id, ["email"] = $"{id}@example.com", ["password"] = "fan-password-1", ["passwordConfirm"] = "fan-password-1" },
+            }).ToArray()),
+        }, superuser));
+    Log("tokens (impersonate)");
+    var tokens = new string[count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        tokens[i] = (await Send(HttpMethod.Post, $"/api/collections/users/impersonate/{ids[i]}", new JsonObject { ["duration"] = 3600 }, superuser))!["token"]!.GetValue<string>());
+
+    Log($"opening {count} signed-in {transport} connections");
+    var connections = await OpenAsync(tokens);
+    var record = (await Send(HttpMethod.Post, "/api/collections/live/records", new JsonObject { ["title"] = "warm-up", ["public"] = true, ["owner"] = ids[0] }, superuser))!["id"]!.GetValue<string>();
+    var (warm, _) = await WaitAllAsync(connections, "warm-up", TimeSpan.FromSeconds(60));
+    Log($"warm-up event reached {warm}/{count}");
+
+    var latencies = new List<double>();
+    var delivered = 0;
+    var rounds = int.Parse(options["--rounds"]);
+    for (var r = 1; r <= rounds; r++)
+    {
+        var title = $"round-{r}";
+        var (got, times) = await RoundAsync(connections, title,
+            () => Send(HttpMethod.Patch, $"/api/collections/live/records/{record}", new JsonObject { ["title"] = title }, superuser));
+        delivered += got;
+        latencies.AddRange(times);
+        Log($"{title}: {got}/{count}, p50 {Percentile(times, 50):F0} ms, p99 {Percentile(times, 99):F0} ms, max {times.DefaultIfEmpty().Max():F0} ms");
+        await Task.Delay(500);
+    }
+    Console.WriteLine($"| fanout | {transport} | {count:N0} | {rounds} | {Percentile(latencies, 50):F0} ms | **{Percentile(latencies, 99):F0} ms** | {latencies.DefaultIfEmpty().Max():F0} ms | {delivered:N0}/{(long)count * rounds:N0} |");
+    await CloseAllAsync(connections);
+}
+
+static double Percentile(List<double> values, int p)
+{
+    if (values.Count == 0) return double.NaN;
+    var sorted = values.Order().ToList();
+    return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
+}
+
+// Sends the update, then waits for every connection to see `title`; latency runs from just before the request.
+async Task<(int Delivered, List<double> Ms)> RoundAsync(List<Connection> connections, string title, Func<Task> trigger)
+{
+    var start = Stopwatch.GetTimestamp();
+    await trigger();
+    var (got, arrivals) = await WaitAllAsync(connections, title, TimeSpan.FromSeconds(30));
+    return (got, arrivals.Select(t => Stopwatch.GetElapsedTime(start, t).TotalMilliseconds).ToList());
+}
+
+static async Task<(int, List<long>)> WaitAllAsync(List<Connection> connections, string title, TimeSpan timeout)
+{
+    var deadline = Stopwatch.StartNew();
+    while (deadline.Elapsed < timeout && connections.Any(c => c.ArrivedAt(title) is null)) await Task.Delay(20);
+    var arrivals = connections.Select(c => c.ArrivedAt(title)).OfType<long>().ToList();
+    return (arrivals.Count, arrivals);
+}
+
+async Task<List<Connection>> OpenAsync(IReadOnlyList<string?> tokens)
+{
+    var connections = new Connection[tokens.Count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, tokens.Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+        connections[i] = transport == "ws" ? await WsConnection.OpenAsync(baseUrl, tokens[i]) : await SseConnection.OpenAsync(http, tokens[i]));
+    return [.. connections];
+}
+
+static async Task CloseAllAsync(List<Connection> connections)
+{
+    foreach (var c in connections) c.Dispose();
+    await Task.Delay(500);
+}
+
+static long Rss(int pid)
+{
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]); // KiB
+    return 0;
+}
+
+async Task<JsonNode?> Send(HttpMethod method, string url, JsonNode? body, string? token)
+{
+    using var request = new HttpRequestMessage(method, url);
+    if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+    if (token is not null) request.Headers.TryAddWithoutValidation("Authorization", token);
+    using var response = await http.SendAsync(request);
+    var text = await response.Content.ReadAsStringAsync();
+    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {url}: {(int)response.StatusCode} {text}");
+    return text.Length == 0 ? null : JsonNode.Parse(text);
+}
+
+/// <summary>One subscriber: remembers when each awaited title arrived (Stopwatch ticks).</summary>
+abstract class Connection : IDisposable
+{
+    private readonly Dictionary<string, long> _arrivals = new();
+
+    public long? ArrivedAt(string title) { lock (_arrivals) return _arrivals.TryGetValue(title, out var t) ? t : null; }
+
+    protected void Arrived(string json)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var title = JsonNode.Parse(json)?["record"]?["title"]?.GetValue<string>();
+        if (title is null) return;
+        lock (_arrivals) _arrivals.TryAdd(title, now);
+    }
+
+    public abstract void Dispose();
+}
+
+sealed class WsConnection : Connection
+{
+    private readonly ClientWebSocket _socket = new();
+
+    public static async Task<Connection> OpenAsync(Uri baseUrl, string? token)
+    {
+        var c = new WsConnection();
+        await c._socket.ConnectAsync(new UriBuilder(baseUrl) { Scheme = "ws", Path = "/api/realtime/ws" }.Uri, CancellationToken.None);
+        var buffer = new byte[16 * 1024];
+        await c._socket.ReceiveAsync(buffer, CancellationToken.None); // connected
+        if (token is not null)
+        {
+            await c.SendAsync(new JsonObject { ["type"] = "auth", ["token"] = token });
+            await c._socket.ReceiveAsync(buffer, CancellationToken.None);
+        }
+        await c.SendAsync(JsonNode.Parse("""{"type":"subscribe","topics":["live/*"]}""")!.AsObject());
+        await c._socket.ReceiveAsync(buffer, CancellationToken.None);
+        _ = c.ReadAsync(buffer);
+        return c;
+    }
+
+    private Task SendAsync(JsonObject message) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private async Task ReadAsync(byte[] buffer)
+    {
+        var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close) return;
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage) continue;
+                var data = JsonNode.Parse(message.ToArray())?["data"];
+                message.SetLength(0);
+                if (data is not null) Arrived(data.ToJsonString());
+            }
+        }
+        catch (WebSocketException) { }
+    }
+
+    public override void Dispose() => _socket.Abort();
+}
+
+sealed class SseConnection : Connection
+{
+    private HttpResponseMessage? _response;
+
+    public static async Task<Connection> OpenAsync(HttpClient http, string? token)
+    {
+        var c = new SseConnection();
+        c._response = await http.GetAsync("/api/realtime", HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await c._response.Content.ReadAsStreamAsync());
+        string? clientId = null;
+        while (clientId is null && await reader.ReadLineAsync() is { } line)
+            if (line.StartsWith("id:")) clientId = line[3..];
+        using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/realtime")
+        {
+            Content = new StringContent(new JsonObject { ["clientId"] = clientId, ["subscriptions"] = new JsonArray("live/*") }.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        if (token is not null) subscribe.Headers.TryAddWithoutValidation("Authorization", token);
+        (await http.SendAsync(subscribe)).EnsureSuccessStatusCode();
+        _ = c.ReadAsync(reader);
+        return c;
+    }
+
+    private async Task ReadAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync() is { } line)
+                if (line.StartsWith("data:") && line.Contains("\"record\"")) Arrived(line[5..]);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException) { }
+    }
+
+    public override void Dispose() => _response?.Dispose();
+}
