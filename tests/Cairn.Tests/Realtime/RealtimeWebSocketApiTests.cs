@@ -17,6 +17,14 @@ public sealed class RealtimeWebSocketApiTests
 
     private static string Type(JsonObject message) => message["type"]!.GetValue<string>();
 
+    /// <summary>Signs in with <c>?session=true</c> and returns the <c>cairn_session=…</c> cookie a browser would send.</summary>
+    private static async Task<string> SessionCookieAsync(TestServer server, string email)
+    {
+        var signIn = await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password?session=true",
+            new JsonObject { ["identity"] = email, ["password"] = "password123" });
+        return signIn.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("cairn_session=", StringComparison.Ordinal)).Split(';')[0];
+    }
+
     [Fact]
     public async Task Connect_Greets_WithTheClientIdAndNoAuth()
     {
@@ -136,9 +144,7 @@ public sealed class RealtimeWebSocketApiTests
     {
         await using var server = await RealtimeKit.StartAsync();
         var (a, _) = await server.CreateUserAsync("a@example.com");
-        var signIn = await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password?session=true",
-            new JsonObject { ["identity"] = "a@example.com", ["password"] = "password123" });
-        var cookie = signIn.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("cairn_session=", StringComparison.Ordinal)).Split(';')[0];
+        var cookie = await SessionCookieAsync(server, "a@example.com");
 
         await using var ws = await WsClient.ConnectAsync(server, o => o.SetRequestHeader("Cookie", cookie));
 
@@ -150,9 +156,7 @@ public sealed class RealtimeWebSocketApiTests
     {
         await using var server = await RealtimeKit.StartAsync();
         var (_, token) = await server.CreateUserAsync("a@example.com");
-        var signIn = await server.SendAsync(HttpMethod.Post, "/api/collections/users/auth-with-password?session=true",
-            new JsonObject { ["identity"] = "a@example.com", ["password"] = "password123" });
-        var cookie = signIn.Headers.GetValues("Set-Cookie").First(c => c.StartsWith("cairn_session=", StringComparison.Ordinal)).Split(';')[0];
+        var cookie = await SessionCookieAsync(server, "a@example.com");
         await using var ws = await WsClient.ConnectAsync(server, o => o.SetRequestHeader("Cookie", cookie));
         Assert.NotNull(ws.ConnectedAuth);
 
