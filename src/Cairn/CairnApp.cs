@@ -9,6 +9,7 @@ using Cairn.Auth.Sessions;
 using Cairn.Auth.EmailFlows;
 using Cairn.Batch;
 using Cairn.Collections;
+using Cairn.Files;
 using Cairn.Mail;
 using Cairn.Observability;
 using Cairn.Realtime;
@@ -67,6 +68,8 @@ public static class CairnApp
     public static IServiceCollection AddCairn(this IServiceCollection services, CairnOptions options)
     {
         Directory.CreateDirectory(options.DataDir);
+        // Uploads of requests cut short by a crash are never claimed.
+        if (Directory.Exists(options.TempFolder)) Directory.Delete(options.TempFolder, recursive: true);
         var sqlite = new SqlDatabaseOptions(options);
         services.AddSingleton(options);
         services.AddSingleton(options.Batch);
@@ -86,6 +89,9 @@ public static class CairnApp
         services.AddHostedService<RealtimeDispatcher>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
+        services.AddSingleton<IBlobStore>(new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
+        services.AddSingleton<RecordFiles>();
+        services.AddHostedService(s => s.GetRequiredService<RecordFiles>());
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
@@ -139,6 +145,7 @@ public static class CairnApp
         app.MapEmailFlowsApi();
         app.MapImpersonateApi();
         app.MapBatchApi();
+        app.MapFilesApi();
         app.MapRealtimeSseApi();
         app.MapRealtimeWebSocketApi();
         app.MapOAuth2RedirectApi();

@@ -53,6 +53,9 @@ public sealed record CairnOptions
     /// <summary>The SMTP server mails go through; null writes them to the <c>mails</c> folder of <see cref="DataDir"/>.</summary>
     public Mail.SmtpOptions? Smtp { get; init; }
 
+    /// <summary>Where uploads wait until their record is saved (emptied at start).</summary>
+    public string TempFolder => Path.Combine(DataDir, "temp");
+
     /// <summary>The configured app URL, without a trailing slash; links never come from a request's Host header.</summary>
     public string PublicUrl => (AppUrl ?? $"http://{Http}").TrimEnd('/');
 

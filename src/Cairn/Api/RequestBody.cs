@@ -23,10 +23,18 @@ public sealed class RequestBody
     /// Reads the body once per request; a later call gets the same parsed body, because the stream is gone by
     /// then and the sign-in end (MFA's <c>mfaId</c>) reads a body its route handler has already read.
     /// </summary>
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<RequestBody> ReadAsync(HttpRequest request, CancellationToken cancellationToken) => ReadAsync(request, null, cancellationToken);
+
+    /// <summary>
+    /// Reads the body; with an <paramref name="uploads"/> policy, a multipart body's files are streamed to temporary
+    /// files under their fields' limits (<see cref="Cairn.Files.MultipartUploadReader"/>), deleted when the request ends.
+    /// </summary>
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, Cairn.Files.UploadPolicy? uploads, CancellationToken cancellationToken)
     {
         if (request.HttpContext.Items[typeof(RequestBody)] is RequestBody read) return read;
-        var body = await ReadOnceAsync(request, cancellationToken);
+        var body = uploads is not null && IsMultipart(request)
+            ? await ReadUploadsAsync(request, uploads, cancellationToken)
+            : await ReadOnceAsync(request, cancellationToken);
         request.HttpContext.Items[typeof(RequestBody)] = body;
         return body;
     }
@@ -60,6 +68,20 @@ public sealed class RequestBody
         }
     }
 
+    private static bool IsMultipart(HttpRequest request) =>
+        request.ContentType?.Split(';')[0].Trim().Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static async Task<RequestBody> ReadUploadsAsync(HttpRequest request, Cairn.Files.UploadPolicy policy, CancellationToken cancellationToken)
+    {
+        var (values, spool) = await Cairn.Files.MultipartUploadReader.ReadAsync(request, policy, cancellationToken);
+        request.HttpContext.Response.RegisterForDispose(spool);
+        var fields = values.GroupBy(v => v.Key).Select(g => (g.Key, Values: g.Select(v => (string?)v.Value).ToArray())).ToList();
+        return new RequestBody { Data = FormData(request, fields), Uploads = spool };
+    }
+
+    /// <summary>The uploaded files of a multipart body read with an upload policy (null otherwise).</summary>
+    public Cairn.Files.UploadSpool? Uploads { get; init; }
+
     private static async Task<RequestBody> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         JsonNode? node;
@@ -83,18 +105,24 @@ public sealed class RequestBody
     private static async Task<RequestBody> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var form = await request.ReadFormAsync(cancellationToken);
+        var data = FormData(request, form.Select(f => (f.Key, f.Value.ToArray())).ToList());
+        return new RequestBody { Data = data, Files = form.Files.Select(f => (f.Name, f)).ToList() };
+    }
+
+    private static JsonObject FormData(HttpRequest request, List<(string Key, string?[] Values)> form)
+    {
         var data = new JsonObject();
         var payloads = new List<string>();
 
         // Go's Request.Form also holds the URL query, for url-encoded and multipart bodies alike, and
         // PocketBase reads forms that way (POCKETBASE_API.md 0.1); a body value wins over a query one.
         foreach (var (key, values) in request.Query)
-            if (!form.ContainsKey(key)) Put(data, key, values.ToArray());
+            if (!form.Any(f => f.Key == key)) Put(data, key, values.ToArray());
 
         foreach (var (key, values) in form)
         {
             if (key == JsonPayloadKey) { payloads.AddRange(values.OfType<string>()); continue; }
-            Put(data, key, values.ToArray());
+            Put(data, key, values);
         }
         foreach (var payload in payloads)
         {
@@ -105,7 +133,7 @@ public sealed class RequestBody
             RequireDecodable(parsed);
             foreach (var (key, value) in values) data[key] = value?.DeepClone();
         }
-        return new RequestBody { Data = data, Files = form.Files.Select(f => (f.Name, f)).ToList() };
+        return data;
     }
 
     /// <summary>

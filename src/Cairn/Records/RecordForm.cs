@@ -45,6 +45,15 @@ internal sealed class RecordForm
     public IReadOnlyDictionary<string, double> Increments => _increments;
     public ValidationErrors Errors => _errors;
 
+    /// <summary>The files uploaded with this request; a file field may name them besides the files it already holds.</summary>
+    public Files.UploadSpool? Uploads { get; set; }
+
+    /// <summary>The names file fields held before this write and no longer hold: to be deleted once it commits.</summary>
+    public IEnumerable<string> RemovedFiles() => _original is null
+        ? []
+        : _record.Collection.Fields.Where(f => f.Type == FieldTypes.File)
+            .SelectMany(f => _original.GetList(f.Name).Except(_record.GetList(f.Name)));
+
     public static Record NewRecord(Collection collection)
     {
         var record = new Record(collection);
@@ -214,10 +223,37 @@ internal sealed class RecordForm
             Set(_record.Collection.FindField("tokenKey")!, PatternGenerator.Generate(_record.Collection.FindField("tokenKey")!.AutogeneratePattern is { Length: > 0 } p ? p : "[a-zA-Z0-9]{50}"));
     }
 
+    /// <summary>
+    /// A file field may hold only names it held already or files uploaded for it in this request
+    /// (<c>validation_invalid_file</c>), and a new file's sniffed type must be one of the field's <c>mimeTypes</c>.
+    /// </summary>
+    private void CheckFiles()
+    {
+        foreach (var field in _record.Collection.Fields.Where(f => f.Type == FieldTypes.File))
+        {
+            var held = _original?.GetList(field.Name) ?? [];
+            var allowed = field.List("mimeTypes");
+            foreach (var name in _record.GetList(field.Name).Where(n => !held.Contains(n)))
+            {
+                if (Uploads?.Find(name) is not { } upload || upload.Field != field.Name)
+                {
+                    _errors.Add(field.Name, "validation_invalid_file", $"The file \"{name}\" does not exist or was not uploaded for this field.");
+                    break;
+                }
+                if (allowed.Count > 0 && !allowed.Contains(upload.Type, StringComparer.OrdinalIgnoreCase))
+                {
+                    _errors.Add(field.Name, "validation_invalid_mime_type", $"\"{upload.ClientName}\" is {upload.Type}, which is not one of the allowed types: {string.Join(", ", allowed)}.");
+                    break;
+                }
+            }
+        }
+    }
+
     /// <summary>Validates, then hashes passwords. Throws <see cref="RecordValidationException"/> with every field error.</summary>
     public void ValidateAndFinish()
     {
         if (_record.Collection.IsAuth) ApplyAuthRules(_body);
+        CheckFiles();
         RecordValidator.Validate(_record, _errors, _plainPasswords);
         if (_errors.Any) throw new RecordValidationException(_errors);
         foreach (var (name, plain) in _plainPasswords)

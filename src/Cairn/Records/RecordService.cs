@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Files;
 using Cairn.Query;
 using Cairn.Rules;
 using Cairn.Storage;
@@ -13,15 +14,63 @@ namespace Cairn.Records;
 /// transaction: it re-reads what it depends on there, so checks and writes see one consistent state,
 /// and a unit can be composed into a larger one (the batch API runs many in one transaction).
 /// </summary>
-public sealed class RecordService(IDatabase db, CollectionRegistry registry, RecordStore store, RecordRules rules, TimeProvider clock)
+public sealed class RecordService(IDatabase db, CollectionRegistry registry, RecordStore store, RecordRules rules, TimeProvider clock, RecordFiles files)
 {
     public IDatabase Database => db;
 
-    public Task<Record> CreateAsync(Collection collection, JsonObject body, RequestAuth auth, CancellationToken cancellationToken = default, RequestData? request = null) =>
-        db.WriteAsync(context => Create(context, collection, body, auth, request), cancellationToken);
+    /// <summary>Creates a record; <paramref name="uploads"/> are stored first, under the id the record will have (see <see cref="RecordFiles"/>).</summary>
+    public async Task<Record> CreateAsync(Collection collection, JsonObject body, RequestAuth auth, CancellationToken cancellationToken = default,
+        RequestData? request = null, UploadSpool? uploads = null)
+    {
+        if (uploads is not { Files.Count: > 0 }) return await db.WriteAsync(context => Create(context, collection, body, auth, request), cancellationToken);
+        var id = FieldValues.ToText(body["id"]) is { Length: > 0 } given ? given : CollectionIds.NewRecordId();
+        if (!RecordFiles.CanHold(collection, id))
+            throw new RecordValidationException(new ValidationErrors().Add("id", "validation_invalid_format", "Invalid value format."));
+        await files.StoreAsync(collection, id, uploads, cancellationToken);
+        try
+        {
+            var record = await db.WriteAsync(context => Create(context, collection, body, auth, request, uploads, id), cancellationToken);
+            ForgetUnused(collection, record, uploads);
+            return record;
+        }
+        catch
+        {
+            // Only if nothing was committed: a record that exists keeps its files whatever happened after the commit.
+            if (await db.ReadAsync(c => store.FindById(c, null, collection, id), CancellationToken.None) is null)
+                await files.DiscardAsync(collection, id, uploads);
+            throw;
+        }
+    }
 
-    public Task<Record> UpdateAsync(Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default, RequestData? request = null) =>
-        db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request), cancellationToken);
+    public async Task<Record> UpdateAsync(Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default,
+        RequestData? request = null, UploadSpool? uploads = null)
+    {
+        if (uploads is not { Files.Count: > 0 }) return await db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request), cancellationToken);
+        if (!RecordFiles.CanHold(collection, id)) throw ApiException.NotFound();
+        await files.StoreAsync(collection, id, uploads, cancellationToken);
+        try
+        {
+            var record = await db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request, uploads), cancellationToken);
+            ForgetUnused(collection, record, uploads);
+            return record;
+        }
+        catch
+        {
+            // New uploads have fresh random names: nothing committed refers to them unless the write succeeded.
+            if (await db.ReadAsync(c => store.FindById(c, null, collection, id), CancellationToken.None) is not { } now
+                || !collection.Fields.Where(f => f.Type == FieldTypes.File).SelectMany(f => now.GetList(f.Name)).Intersect(uploads.Files.Select(u => u.StoredName)).Any())
+                await files.DiscardAsync(collection, id, uploads);
+            throw;
+        }
+    }
+
+    // Uploads the record does not name after all (two files sent to a single-file field) are not kept.
+    private void ForgetUnused(Collection collection, Record record, UploadSpool uploads)
+    {
+        var named = collection.Fields.Where(f => f.Type == FieldTypes.File).SelectMany(f => record.GetList(f.Name)).ToHashSet();
+        foreach (var upload in uploads.Files.Where(u => !named.Contains(u.StoredName)))
+            files.DeleteLater(collection, record.Id, upload.StoredName);
+    }
 
     public Task<bool> DeleteAsync(Collection collection, string id, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default, RequestData? request = null) =>
         db.WriteAsync(context => Delete(context, collection, id, ifMatch, auth, request), cancellationToken);
@@ -30,14 +79,17 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
     /// Creates a record. The create rule is checked on the would-be record after modifiers and defaults but
     /// before autogeneration (POCKETBASE_API.md 2.5): a mismatch is 400 "Failed to create record.".
     /// </summary>
-    public Record Create(WriteContext context, Collection collection, JsonObject body, RequestAuth auth, RequestData? request = null)
+    public Record Create(WriteContext context, Collection collection, JsonObject body, RequestAuth auth, RequestData? request = null,
+        UploadSpool? uploads = null, string? presetId = null)
     {
-        var form = new RecordForm(RecordForm.NewRecord(collection), isNew: true, auth, canManage: false);
+        var form = new RecordForm(RecordForm.NewRecord(collection), isNew: true, auth, canManage: false) { Uploads = uploads };
         form.Load(body, clock.GetUtcNow());
         var data = (request ?? new RequestData { Auth = auth.Record }) with { Body = form.SubmittedValues() };
         if (!rules.MatchesNew(context.Connection, context.Transaction, collection, collection.CreateRule, form.Record, auth, data))
             throw ApiException.BadRequest("Failed to create record.");
         if (collection.IsAuth) form.CanManage = rules.CanManage(context.Connection, context.Transaction, form.Record, isNew: true, auth, data);
+        // The uploads were stored under this id already; it takes the place of the autogenerated one.
+        if (presetId is not null && form.Record.Id.Length == 0) form.Record.Id = presetId;
         form.GenerateValues();
         if (form.Record.Id.Length == 0) form.Record.Id = CollectionIds.NewRecordId();
         form.ValidateAndFinish();
@@ -52,10 +104,11 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
     /// Updates a record. The update rule runs against the stored row with <c>@request.body</c> holding the
     /// new values; a row it does not match is 404, as if it did not exist.
     /// </summary>
-    public Record Update(WriteContext context, Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, RequestData? request = null)
+    public Record Update(WriteContext context, Collection collection, string id, JsonObject body, RequestAuth auth, string? ifMatch, RequestData? request = null,
+        UploadSpool? uploads = null)
     {
         var record = store.FindById(context.Connection, context.Transaction, collection, id) ?? throw ApiException.NotFound();
-        var form = new RecordForm(record, isNew: false, auth, canManage: false);
+        var form = new RecordForm(record, isNew: false, auth, canManage: false) { Uploads = uploads };
         form.Load(body, clock.GetUtcNow());
         var data = (request ?? new RequestData { Auth = auth.Record }) with { Body = form.SubmittedValues() };
         if (!rules.Matches(context.Connection, context.Transaction, collection, collection.UpdateRule, id, auth, data)) throw ApiException.NotFound();
@@ -64,6 +117,7 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         form.ValidateAndFinish();
         CheckRelations(context, form.Record, form.Errors);
         store.Update(context, form.Record, form.Changed, form.Increments);
+        foreach (var removed in form.RemovedFiles().ToList()) context.OnCommitted(() => files.DeleteLater(collection, id, removed));
         // Re-read after increments so the response shows the value the database computed.
         var saved = form.Increments.Count > 0 ? store.FindById(context.Connection, context.Transaction, collection, id)! : form.Record;
         saved.CallerManages = form.CanManage;
@@ -123,6 +177,7 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
     {
         if (depth > 32) throw ApiException.BadRequest("Failed to delete record. The cascade is too deep.");
         store.Delete(context, record);
+        if (record.Collection.Fields.Any(f => f.Type == FieldTypes.File)) context.OnCommitted(() => files.DeleteRecordLater(record.Collection, record.Id));
         foreach (var collection in registry.All)
         foreach (var field in collection.Fields.Where(f => f.Type == FieldTypes.Relation && f.RelationCollectionId == record.Collection.Id))
         foreach (var referencing in store.Referencing(context, collection, field, record.Id))

@@ -7,6 +7,8 @@ using Cairn.Records.Expand;
 using Cairn.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Routing;
 
 namespace Cairn.Records;
@@ -98,8 +100,8 @@ public static class RecordsApi
         var auth = RequestAuth.Of(context);
         RequireWritable(c);
         RuleGuard.Require(c.CreateRule, auth);
-        var body = await ReadBodyAsync(context);
-        var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted, RecordRules.Request(context, auth)));
+        var body = await ReadBodyAsync(context, c);
+        var record = await Validated("Failed to create record.", () => records.CreateAsync(c, body.Data, auth, context.RequestAborted, RecordRules.Request(context, auth), body.Uploads));
         await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, RecordRules.Request(context, auth), context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
@@ -110,9 +112,9 @@ public static class RecordsApi
         var auth = RequestAuth.Of(context);
         RequireWritable(c);
         RuleGuard.Require(c.UpdateRule, auth);
-        var body = await ReadBodyAsync(context);
+        var body = await ReadBodyAsync(context, c);
         var ifMatch = context.Request.Headers.IfMatch.ToString();
-        var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted, RecordRules.Request(context, auth)));
+        var record = await Validated("Failed to update record.", () => records.UpdateAsync(c, id, body.Data, auth, ifMatch, context.RequestAborted, RecordRules.Request(context, auth), body.Uploads));
         await expander.ExpandAsync(records.Database, [record], context.Request.Query["expand"], auth, RecordRules.Request(context, auth), context.RequestAborted);
         return RecordsResult.One(record, auth);
     }
@@ -132,14 +134,19 @@ public static class RecordsApi
         if (collection.IsView) throw ApiException.BadRequest("Unsupported collection type.");
     }
 
-    internal static async Task<RequestBody> ReadBodyAsync(HttpContext context)
+    /// <summary>
+    /// The body of a create or update: multipart files are streamed to temporary files under their fields' limits.
+    /// The request may be as large as PocketBase allows (POCKETBASE_API.md 0.1): the usual limit plus
+    /// <c>maxSize × maxSelect</c> of every file field; past that, 413 before the rest is read.
+    /// </summary>
+    internal static Task<RequestBody> ReadBodyAsync(HttpContext context, Collection collection)
     {
-        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        // File uploads are not stored by this release: refuse them rather than drop them silently.
-        if (body.Files.Count > 0)
-            throw ApiException.BadRequest("Failed to process the request.",
-                new JsonObject { [body.Files[0].Key] = new JsonObject { ["code"] = "validation_invalid_file", ["message"] = "File uploads are not supported by this server yet." } });
-        return body;
+        var options = context.RequestServices.GetRequiredService<CairnOptions>();
+        var fileFields = collection.Fields.Where(f => f.Type == FieldTypes.File).ToList();
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && fileFields.Count > 0)
+            limit.MaxRequestBodySize = options.MaxBodySize + fileFields.Sum(f => Files.UploadPolicy.MaxSize(f) * Math.Max(1, f.MaxSelect));
+        var policy = new Files.UploadPolicy(name => fileFields.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)), options.TempFolder);
+        return RequestBody.ReadAsync(context.Request, policy, context.RequestAborted);
     }
 
     internal static async Task<T> Validated<T>(string message, Func<Task<T>> action)
