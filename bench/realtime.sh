@@ -6,6 +6,7 @@
 #
 #   bench/realtime.sh
 #   REALTIME_CONNECTIONS=2000 REALTIME_ROUNDS=5 bench/realtime.sh
+#   REALTIME_MEASURES="fanout:ws" bench/realtime.sh     only some of memory:ws memory:sse fanout:ws fanout:sse
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -39,10 +40,7 @@ measure() { # mode transport
   stop
 }
 
-measure memory ws
-measure memory sse
-measure fanout ws
-measure fanout sse
+for m in ${REALTIME_MEASURES:-memory:ws memory:sse fanout:ws fanout:sse}; do measure "${m%%:*}" "${m##*:}"; done
 
 {
   echo "## Realtime, $(date -u +%F) ($(nproc) cores, load at start $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -113,6 +113,7 @@ async Task<(int Delivered, List<double> Ms)> RoundAsync(List<Connection> connect
 {
     var start = Stopwatch.GetTimestamp();
     await trigger();
+    Log($"{title}: the write itself answered in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms");
     var (got, arrivals) = await WaitAllAsync(connections, title, TimeSpan.FromSeconds(30));
     return (got, arrivals.Select(t => Stopwatch.GetElapsedTime(start, t).TotalMilliseconds).ToList());
 }
@@ -164,11 +165,14 @@ abstract class Connection : IDisposable
 
     public long? ArrivedAt(string title) { lock (_arrivals) return _arrivals.TryGetValue(title, out var t) ? t : null; }
 
-    protected void Arrived(string json)
+    // The client shares the box's 2 cores with the server: it finds the title by a plain search rather than parsing JSON.
+    protected void Arrived(ReadOnlySpan<char> json)
     {
         var now = Stopwatch.GetTimestamp();
-        var title = JsonNode.Parse(json)?["record"]?["title"]?.GetValue<string>();
-        if (title is null) return;
+        var at = json.IndexOf("\"title\":\"");
+        if (at < 0) return;
+        var rest = json[(at + 9)..];
+        var title = rest[..rest.IndexOf('"')].ToString();
         lock (_arrivals) _arrivals.TryAdd(title, now);
     }
 
@@ -210,9 +214,8 @@ sealed class WsConnection : Connection
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 message.Write(buffer, 0, result.Count);
                 if (!result.EndOfMessage) continue;
-                var data = JsonNode.Parse(message.ToArray())?["data"];
+                Arrived(Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length));
                 message.SetLength(0);
-                if (data is not null) Arrived(data.ToJsonString());
             }
         }
         catch (WebSocketException) { }
@@ -248,7 +251,7 @@ sealed class SseConnection : Connection
         try
         {
             while (await reader.ReadLineAsync() is { } line)
-                if (line.StartsWith("data:") && line.Contains("\"record\"")) Arrived(line[5..]);
+                if (line.StartsWith("data:")) Arrived(line.AsSpan(5));
         }
         catch (Exception e) when (e is IOException or HttpRequestException or ObjectDisposedException) { }
     }

@@ -53,6 +53,9 @@ public static class CairnApp
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(options.Dev ? LogLevel.Debug : LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Cairn writes its own request log; with hosting's off, a request (a realtime connection held for minutes
+        // included) carries no diagnostics Activity or logging scope of its own.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // Data protection comes with the authentication services but protects nothing of Cairn's (tokens are JWTs).
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.AddCairn(options);

@@ -20,14 +20,6 @@ public sealed class QueryBindings
         return name;
     }
 
-    /// <summary>The same bindings, to extend for one of several statements that share a compiled condition.</summary>
-    public QueryBindings Copy()
-    {
-        var copy = new QueryBindings { _aliases = _aliases };
-        copy._parameters.AddRange(_parameters);
-        return copy;
-    }
-
     /// <summary>A fresh, unquoted table alias.</summary>
     public string NewAlias(string kind) => $"_{kind}{_aliases++}";
 }

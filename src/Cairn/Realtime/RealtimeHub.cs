@@ -5,13 +5,34 @@ using Cairn.Collections;
 namespace Cairn.Realtime;
 
 /// <summary>The connections this node holds, by client id, and the door for server code that publishes on custom topics.</summary>
-public sealed class RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions options)
+public sealed class RealtimeHub : IDisposable
 {
     private readonly ConcurrentDictionary<string, RealtimeClient> _clients = new(StringComparer.Ordinal);
+    private readonly IRealtimeBackplane backplane;
+    private readonly RealtimeOptions options;
+    private readonly TimeProvider clock;
+    private readonly ITimer _sweeper;
+
+    public RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions options, TimeProvider clock)
+    {
+        this.backplane = backplane;
+        this.options = options;
+        this.clock = clock;
+        // One timer for all connections instead of one per connection.
+        var period = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? options.IdleTimeout / 2 : TimeSpan.FromSeconds(1);
+        _sweeper = clock.CreateTimer(_ => CloseIdle(), null, period, period);
+    }
 
     public RealtimeOptions Options => options;
 
-    public ICollection<RealtimeClient> Clients => _clients.Values;
+    /// <summary>The live connections; enumerated without copying (an event to 10,000 clients walks this once).</summary>
+    public IEnumerable<RealtimeClient> Clients
+    {
+        get
+        {
+            foreach (var (_, client) in _clients) yield return client;
+        }
+    }
 
     public int Count => _clients.Count;
 
@@ -20,7 +41,7 @@ public sealed class RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions op
     {
         for (;;)
         {
-            var client = new RealtimeClient(CollectionIds.RandomAlphanumeric(40), ip, transport, options.SendQueueLimit);
+            var client = new RealtimeClient(CollectionIds.RandomAlphanumeric(40), ip, transport, options.SendQueueLimit, clock);
             if (_clients.TryAdd(client.Id, client)) return client;
         }
     }
@@ -34,6 +55,20 @@ public sealed class RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions op
 
     /// <summary>Sends <paramref name="data"/> on <paramref name="topic"/> to one client, wherever it is connected, if it subscribed to that topic.</summary>
     public void SendTo(string clientId, string topic, JsonNode? data) => backplane.Publish(new CustomMessage(topic, data, clientId));
+
+    /// <summary>SSE connections end when idle too long or past their lifetime (POCKETBASE_API.md 1.4); WebSockets are kept alive by pings.</summary>
+    private void CloseIdle()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (_, client) in _clients)
+        {
+            if (client.Transport != RealtimeTransport.Sse) continue;
+            if (now - client.OpenedAt >= options.MaxLifetime) client.Close(RealtimeCloseReason.Lifetime);
+            else if (now - client.LastSent >= options.IdleTimeout) client.Close(RealtimeCloseReason.Idle);
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
 
     /// <summary>Ends every connection, telling each client to reconnect (graceful shutdown).</summary>
     public void CloseAll(RealtimeCloseReason reason)

@@ -25,9 +25,11 @@ public static class RealtimeSseApi
         return app;
     }
 
-    private static async Task Connect(HttpContext context, RealtimeHub hub, TimeProvider clock)
+    private static async Task Connect(HttpContext context, RealtimeHub hub)
     {
         var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.Sse);
+        // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
+        client.OnClosed = reason => { if (reason == RealtimeCloseReason.TooSlow) context.Abort(); };
         try
         {
             var response = context.Response;
@@ -36,34 +38,16 @@ public static class RealtimeSseApi
             response.Headers["X-Accel-Buffering"] = "no";
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-            var prefix = Encoding.UTF8.GetBytes($"id:{client.Id}\nevent:");
-            await WriteAsync(response, prefix, "PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString()), context.RequestAborted);
-
-            // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
-            using var cut = client.Closed.Register(() => { if (client.CloseReason == RealtimeCloseReason.TooSlow) context.Abort(); });
-            var options = hub.Options;
-            var closeAt = clock.GetUtcNow() + options.MaxLifetime;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, client.Closed);
-            while (!stop.IsCancellationRequested)
+            var id = Encoding.UTF8.GetBytes($"id:{client.Id}\n");
+            await WriteAsync(response, id, new RealtimeMessage("PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString())), context.RequestAborted);
+            // The queue completes when the server ends the connection (idle, lifetime, too slow, shutdown); the
+            // request's own token ends it when the client goes away.
+            while (await client.Outgoing.WaitToReadAsync(context.RequestAborted) && client.CloseReason is null)
             {
-                var wait = Min(options.IdleTimeout, closeAt - clock.GetUtcNow());
-                if (wait <= TimeSpan.Zero) break; // lifetime over
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-                idle.CancelAfter(wait);
-                RealtimeMessage message;
-                try
-                {
-                    if (!await client.Outgoing.WaitToReadAsync(idle.Token)) break;
-                    if (!client.Outgoing.TryRead(out message!)) continue;
-                }
-                catch (OperationCanceledException)
-                {
-                    break; // idle, lifetime over, closed by the server, or the client went away
-                }
-                await WriteAsync(response, prefix, message.Topic, message.Data, context.RequestAborted);
                 // Write what else is queued before flushing once.
-                while (client.Outgoing.TryRead(out var next)) await WriteAsync(response, prefix, next.Topic, next.Data, context.RequestAborted, flush: false);
-                await response.Body.FlushAsync(context.RequestAborted);
+                while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await WriteAsync(response, id, message, context.RequestAborted, flush: false);
+                await response.BodyWriter.FlushAsync(context.RequestAborted);
+                client.Sent();
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
@@ -75,18 +59,25 @@ public static class RealtimeSseApi
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    // id:<clientId>\nevent:<topic>\ndata:<json>\n\n. The JSON is written compact, so it holds no line break that would end the data field.
-    private static async Task WriteAsync(HttpResponse response, byte[] prefix, string topic, ReadOnlyMemory<byte> data, CancellationToken cancellationToken, bool flush = true)
+    // id:<clientId>, then the shared event:<topic>\ndata:<json>\n\n. The JSON is compact, so it holds no line break that would end the data field.
+    private static async Task WriteAsync(HttpResponse response, byte[] id, RealtimeMessage message, CancellationToken cancellationToken, bool flush = true)
     {
-        var body = response.BodyWriter;
-        body.Write(prefix);
-        body.Write(Encoding.UTF8.GetBytes(topic.Replace("\n", "").Replace("\r", "")));
-        body.Write("\ndata:"u8);
-        body.Write(data.Span);
-        body.Write("\n\n"u8);
-        if (flush) await body.FlushAsync(cancellationToken);
+        response.BodyWriter.Write(id);
+        response.BodyWriter.Write(message.SseFrame);
+        if (flush) await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    internal static byte[] Frame(RealtimeMessage message)
+    {
+        var topic = Encoding.UTF8.GetBytes(message.Topic.Replace("\n", "").Replace("\r", ""));
+        var frame = new byte[6 + topic.Length + 6 + message.Data.Length + 2];
+        var span = frame.AsSpan();
+        "event:"u8.CopyTo(span);
+        topic.CopyTo(span[6..]);
+        "\ndata:"u8.CopyTo(span[(6 + topic.Length)..]);
+        message.Data.Span.CopyTo(span[(12 + topic.Length)..]);
+        "\n\n"u8.CopyTo(span[^2..]);
+        return frame;
     }
 
     private static async Task<IResult> SetSubscriptions(HttpContext context, RealtimeHub hub, CollectionRegistry registry)

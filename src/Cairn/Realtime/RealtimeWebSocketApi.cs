@@ -49,7 +49,7 @@ public static class RealtimeWebSocketApi
         return app;
     }
 
-    private static async Task Connect(HttpContext context, RealtimeHub hub, CollectionRegistry registry, TokenService tokens, CairnOptions options, TimeProvider clock)
+    private static async Task Connect(HttpContext context, RealtimeHub hub, CollectionRegistry registry, TokenService tokens, CairnOptions options)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -69,9 +69,9 @@ public static class RealtimeWebSocketApi
             KeepAliveTimeout = hub.Options.WebSocketKeepAlive,
         });
         var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.WebSocket);
-        var session = new Session(socket, client, registry, tokens, clock);
+        var session = new Session(socket, client, registry, tokens);
         // A client that stopped reading may never take the close frame: after a grace period the socket is cut.
-        using var watchdog = client.Closed.Register(() => { if (client.CloseReason == RealtimeCloseReason.TooSlow) _ = AbortUnlessClosedAsync(socket); });
+        client.OnClosed = reason => { if (reason == RealtimeCloseReason.TooSlow) _ = AbortUnlessClosedAsync(socket); };
         try
         {
             // The upgrade request may already carry auth: a session cookie, or a header from a non-browser client.
@@ -136,13 +136,26 @@ public static class RealtimeWebSocketApi
         ? new JsonObject { ["id"] = r.Id, ["collectionId"] = r.Collection.Id, ["collectionName"] = r.Collection.Name }
         : null;
 
+    // {"type":"event","topic":"posts/*","data":{…}}: the payload bytes are copied in as they are.
+    internal static byte[] Frame(RealtimeMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(message.Data.Length + message.Topic.Length + 48);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "event");
+            writer.WriteString("topic", message.Topic);
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(message.Data.Span, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>One socket: a receive loop for the client's messages and a send loop for its queue.</summary>
-    private sealed class Session(WebSocket socket, RealtimeClient client, CollectionRegistry registry, TokenService tokens, TimeProvider clock)
+    private sealed class Session(WebSocket socket, RealtimeClient client, CollectionRegistry registry, TokenService tokens)
     {
         private readonly SemaphoreSlim _sendLock = new(1, 1);
-
-        // Cancelled when the auth changes, so that the send loop starts waiting for the new token's expiry.
-        private CancellationTokenSource _authChanged = new();
 
         public async Task SendAsync(JsonObject message, CancellationToken cancellationToken = default) =>
             await SendRawAsync(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options)), cancellationToken);
@@ -157,28 +170,11 @@ public static class RealtimeWebSocketApi
         /// <summary>Writes queued events until the connection ends, then closes the socket with the reason's code.</summary>
         public async Task PumpAsync(CancellationToken aborted)
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, client.Closed);
             try
             {
-                while (true)
-                {
-                    using var expiry = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, Volatile.Read(ref _authChanged).Token);
-                    if (client.AuthExpires is { } expires)
-                    {
-                        var left = expires - clock.GetUtcNow();
-                        if (left <= TimeSpan.Zero) { client.Close(RealtimeCloseReason.AuthExpired); break; }
-                        expiry.CancelAfter(left);
-                    }
-                    try
-                    {
-                        if (!await client.Outgoing.WaitToReadAsync(expiry.Token)) break;
-                    }
-                    catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                    {
-                        continue; // the token expired or the auth changed: checked at the top of the loop
-                    }
-                    while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await SendRawAsync(Event(message), aborted);
-                }
+                // The queue completes when the connection is ended (by the client, or by the server with a reason).
+                while (await client.Outgoing.WaitToReadAsync(aborted) && client.CloseReason is null)
+                    while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await SendRawAsync(message.WebSocketFrame, aborted);
             }
             catch (OperationCanceledException) { }
             catch (WebSocketException) { return; }
@@ -190,22 +186,6 @@ public static class RealtimeWebSocketApi
                 try { await socket.CloseOutputAsync(CloseCode(reason), CloseText(reason), timeout.Token); }
                 catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
             }
-        }
-
-        // {"type":"event","topic":"posts/*","data":{…}}: the payload bytes are shared with every other receiver and copied in as they are.
-        private static byte[] Event(RealtimeMessage message)
-        {
-            var buffer = new ArrayBufferWriter<byte>(message.Data.Length + message.Topic.Length + 48);
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("type", "event");
-                writer.WriteString("topic", message.Topic);
-                writer.WritePropertyName("data");
-                writer.WriteRawValue(message.Data.Span, skipInputValidation: true);
-                writer.WriteEndObject();
-            }
-            return buffer.WrittenSpan.ToArray();
         }
 
         /// <summary>Reads client messages until the client closes or the connection ends.</summary>
@@ -278,7 +258,6 @@ public static class RealtimeWebSocketApi
             var auth = new RequestAuth(record, token, TokenService.IsRefreshable(jwt));
             // A fresh token of the same user (after a refresh) extends the connection's auth.
             client.SetAuth(auth, registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(token));
-            await Interlocked.Exchange(ref _authChanged, new CancellationTokenSource()).CancelAsync();
             return WithId(new JsonObject { ["type"] = "authenticated", ["auth"] = AuthJson(auth) }, requestId);
         }
 

@@ -37,10 +37,11 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         if (change.Action == "delete" && collection.Name == SystemCollections.SessionsName) EndSession(change.Record.Id);
 
         var matches = new List<Match>();
+        var secrets = new Dictionary<string, string?>();
         foreach (var client in hub.Clients)
         {
             if (client.CloseReason is not null) continue;
-            RevokeIfSecretRotated(client);
+            RevokeIfSecretRotated(client, secrets);
             foreach (var subscription in client.Subscriptions.Values)
                 if (KindOf(subscription, collection, record.Id) is { } kind)
                     matches.Add(new Match(client, subscription, kind));
@@ -83,15 +84,19 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
     }
 
     // Rotating a collection's token secret revokes every token it signed, realtime connections included.
-    private void RevokeIfSecretRotated(RealtimeClient client)
+    // The current secrets are looked up once per event and collection, not once per client.
+    private void RevokeIfSecretRotated(RealtimeClient client, Dictionary<string, string?> secrets)
     {
         if (client.AuthSecret is not { } secret || client.Auth.Record is not { } me) return;
-        if (registry.Find(me.Collection.Id)?.TokenSecret("authToken") != secret) client.RevokeAuth();
+        if (!secrets.TryGetValue(me.Collection.Id, out var current))
+            secrets[me.Collection.Id] = current = registry.Find(me.Collection.Id)?.TokenSecret("authToken");
+        if (current != secret) client.RevokeAuth();
     }
 
     private void Deliver(DbConnection connection, RecordChanged change, Collection collection, List<Match> matches)
     {
         var payloads = new Dictionary<(string Options, bool Superuser, bool SeesEmail, string ExpandFor), ReadOnlyMemory<byte>>();
+        var messages = new Dictionary<(string Topic, ReadOnlyMemory<byte> Payload), RealtimeMessage>(MessageKey.Instance);
         foreach (var group in matches.GroupBy(m => (m.Kind, m.Subscription.OptionsKey, Callers: CallersOf(m.Client.Auth))))
         {
             var sample = group.First().Subscription;
@@ -121,7 +126,10 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
                 var key = (match.Subscription.OptionsKey, superusers, seesEmail, match.Subscription.Expand is null ? "" : auth.Record?.Collection.Id + "/" + callerId);
                 if (!payloads.TryGetValue(key, out var payload))
                     payloads[key] = payload = Payload(connection, change, match.Subscription, auth, seesEmail, request);
-                match.Client.Send(new RealtimeMessage(match.Subscription.Topic, payload));
+                // One message object per topic and payload, so each transport frames it once for all its receivers.
+                if (!messages.TryGetValue((match.Subscription.Topic, payload), out var message))
+                    messages[(match.Subscription.Topic, payload)] = message = new RealtimeMessage(match.Subscription.Topic, payload);
+                match.Client.Send(message);
             }
         }
     }
@@ -142,6 +150,15 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         if (subscription.Fields is { } fields) json = FieldsPicker.Apply(json, fields);
         var data = new JsonObject { ["action"] = change.Action, ["record"] = json };
         return System.Text.Encoding.UTF8.GetBytes(data.ToJsonString(CairnJson.Options));
+    }
+
+    // Payloads are compared by identity: equal keys come from the same payload buffer of this event.
+    private sealed class MessageKey : IEqualityComparer<(string Topic, ReadOnlyMemory<byte> Payload)>
+    {
+        public static readonly MessageKey Instance = new();
+        public bool Equals((string Topic, ReadOnlyMemory<byte> Payload) x, (string Topic, ReadOnlyMemory<byte> Payload) y) =>
+            x.Topic == y.Topic && x.Payload.Equals(y.Payload);
+        public int GetHashCode((string Topic, ReadOnlyMemory<byte> Payload) key) => HashCode.Combine(key.Topic, key.Payload.Length);
     }
 
     private static bool ReachesBeyondRecord(QueryExpr expression) => expression switch

@@ -58,13 +58,17 @@ public sealed class Subscription
 
     public string? Fields => Query.GetValueOrDefault("fields") is { Length: > 0 } f ? f : null;
 
+    // Most subscriptions carry no options: they share one empty dictionary rather than each holding two.
+    private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
+
     public static Subscription Parse(string topic)
     {
         var question = topic.IndexOf('?');
         var target = question < 0 ? topic : topic[..question];
+        if (question < 0) return new Subscription(topic, target, None, None, "");
         var query = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var headers = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (question >= 0 && QueryHelpers.ParseQuery(topic[question..]).TryGetValue("options", out var raw) && raw.ToString() is { Length: > 0 } json)
+        if ( QueryHelpers.ParseQuery(topic[question..]).TryGetValue("options", out var raw) && raw.ToString() is { Length: > 0 } json)
         {
             // Options that are not valid JSON are ignored, as PocketBase ignores them.
             try

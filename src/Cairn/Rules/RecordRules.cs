@@ -105,7 +105,7 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, Recor
     /// the ids of <paramref name="callerIds"/> in the auth collection <paramref name="callers"/>, or, with
     /// <paramref name="callers"/> null, <c>[""]</c> when a guest is admitted. The record is bound as a one-row CTE
     /// (so a delete is checked against the row as it was), and <c>@request.auth.*</c> reads a joined caller row,
-    /// so one statement per 500 callers answers for all of them instead of one query per caller.
+    /// so one statement answers for all of them instead of one query per caller.
     /// <paramref name="rule"/> is a rule the callers do not bypass (<c>""</c> for superusers, who only meet the filter);
     /// a rule or filter that does not compile admits nobody.
     /// </summary>
@@ -133,18 +133,14 @@ public sealed class RecordRules(CollectionRegistry registry, IDatabase db, Recor
             Bind(guest, bindings);
             return store.QueryScalar(guest) is null ? [] : [""];
         }
-        var admitted = new HashSet<string>();
-        foreach (var chunk in callerIds.Chunk(500))
-        {
-            var chunkBindings = bindings.Copy();
-            var ids = string.Join(", ", chunk.Select(id => chunkBindings.Add(id)));
-            using var command = connection.CreateCommand(
-                $"{row} SELECT {CallerAlias}.{Dialect.Quote("id")} FROM {NewRowTable} AS {RowAlias}, {Dialect.Quote(callers.Name)} AS {CallerAlias} " +
-                $"WHERE {CallerAlias}.{Dialect.Quote("id")} IN ({ids}) AND {where}");
-            Bind(command, chunkBindings);
-            admitted.UnionWith(store.QueryIds(command));
-        }
-        return admitted;
+        // The callers' ids travel as one JSON array parameter, however many there are: one statement, one plan.
+        var ids = bindings.Add(System.Text.Json.JsonSerializer.Serialize(callerIds));
+        var idColumn = $"{CallerAlias}.{Dialect.Quote("id")}";
+        using var command = connection.CreateCommand(
+            $"{row} SELECT {idColumn} FROM {NewRowTable} AS {RowAlias}, {Dialect.Quote(callers.Name)} AS {CallerAlias} " +
+            $"WHERE {idColumn} IN (SELECT {Dialect.JsonEachValue("_ids")} FROM {Dialect.JsonEach(ids)} AS _ids) AND {where}");
+        Bind(command, bindings);
+        return store.QueryIds(command);
     }
 
     /// <summary>Whether the caller may manage <paramref name="record"/> (auth collections): a superuser, or one the manage rule admits.</summary>
