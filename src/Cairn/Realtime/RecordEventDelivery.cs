@@ -17,7 +17,7 @@ namespace Cairn.Realtime;
 /// both with <c>@request.context = "realtime"</c>, the subscription's query and headers, and the client's
 /// identity, plus the subscription's <c>filter</c>. Cost does not grow as one query per subscriber: matching
 /// subscriptions are grouped by rule, options and the auth collection of their identity, and
-/// <see cref="RecordRules.Admitted"/> answers a whole group (up to 500 identities per statement) at once.
+/// <see cref="RecordRules.Admitted"/> answers a whole group with one statement.
 /// Payloads are built once per distinct shape (options, superuser, email visible, and the identity when
 /// <c>expand</c> must check related records' rules for it) and shared by every receiver.
 /// </summary>
