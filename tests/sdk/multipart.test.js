@@ -1,7 +1,7 @@
 // Multipart and url-encoded bodies (POCKETBASE_API.md 0.1, 1.8): plain string parts are type-inferred
 // ("true" → true, "12" → 12, "007" stays a string), repeated keys become arrays, and @jsonPayload parts
-// are merged last, without inference, so they win. File uploads are not supported yet, so the FormData
-// objects here hold only strings; the SDK sends a user-built FormData as it is.
+// are merged last, without inference, so they win. The FormData objects here hold only strings (files are in
+// files.test.js); the SDK sends a user-built FormData as it is.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startCairn, superuserClient, uniqueName } from "./server.js";
