@@ -67,6 +67,12 @@ internal static class FileKit
         return Directory.Exists(folder) ? Directory.EnumerateFiles(folder).Select(p => Path.GetFileName(p)).Order().ToArray() : [];
     }
 
+    public static void AssertNothingStored(this TestServer server)
+    {
+        var storage = Path.Combine(server.DataDir, "storage");
+        Assert.Empty(Directory.Exists(storage) ? Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories) : []);
+    }
+
     /// <summary>Waits for the after-commit cleanup to leave exactly <paramref name="expected"/> in the record's folder.</summary>
     public static async Task AssertStoredEventuallyAsync(this TestServer server, string collectionId, string recordId, params string[] expected)
     {

@@ -110,7 +110,7 @@ public sealed class RecordFilesApiTests
             f => f.Add(FileKit.File(Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>"), "image/png"), "cover", "photo.png"));
 
         response.AssertFieldError("Failed to create record.", "cover", "validation_invalid_mime_type");
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "storage")) && Directory.EnumerateFiles(Path.Combine(server.DataDir, "storage"), "*", SearchOption.AllDirectories).Any());
+        server.AssertNothingStored();
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class RecordFilesApiTests
         var response = await server.SendFormAsync(HttpMethod.Post, Docs, f => f.Add(part));
 
         response.AssertError(400);
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "storage")) && Directory.EnumerateFiles(Path.Combine(server.DataDir, "storage"), "*", SearchOption.AllDirectories).Any());
+        server.AssertNothingStored();
     }
 
     [Fact]
