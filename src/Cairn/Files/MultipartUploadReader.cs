@@ -55,10 +55,11 @@ public static class MultipartUploadReader
             }
             return (values, spool);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        catch (BadHttpRequestException e) when (e.StatusCode is >= 400 and < 500)
         {
+            // Kestrel's limits: 413 past the body size, 408 when the body arrives too slowly (or not at all).
             spool.Dispose();
-            throw new ApiException(413, "Request entity too large.");
+            throw new ApiException(e.StatusCode, ErrorResponses.DefaultMessage(e.StatusCode));
         }
         catch (Exception e) when (e is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
         {
