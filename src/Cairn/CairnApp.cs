@@ -94,6 +94,7 @@ public static class CairnApp
         services.AddSingleton<RecordService>();
         services.AddSingleton<IBlobStore>(new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
         services.AddSingleton<RecordFiles>();
+        services.AddSingleton<Files.Thumbnails.ThumbnailGenerator>();
         services.AddHostedService(s => s.GetRequiredService<RecordFiles>());
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Files.Thumbnails;
 using Cairn.Query;
 using Cairn.Records;
 using Cairn.Rules;
@@ -46,7 +47,7 @@ public static class FilesApi
     }
 
     private static async Task Serve(string collection, string recordId, string filename, HttpContext context, CollectionRegistry registry,
-        IDatabase db, RecordStore records, RecordRules rules, TokenService tokens, RecordFiles files)
+        IDatabase db, RecordStore records, RecordRules rules, TokenService tokens, RecordFiles files, ThumbnailGenerator thumbs)
     {
         var c = registry.Find(collection);
         if (c is null || c.IsView || !RecordFiles.CanHold(c, recordId) || !BlobKeys.IsValid(filename)) { await NotFound(context); return; }
@@ -67,7 +68,24 @@ public static class FilesApi
 
         var key = RecordFiles.Key(c, recordId, filename);
         if (await files.Store.StatAsync(key, context.RequestAborted) is not { } blob) { await NotFound(context); return; }
+        blob = await ThumbnailOrOriginalAsync(context, files.Store, thumbs, blob, field, RecordFiles.Folder(c, recordId), filename);
         await SendAsync(context, files.Store, blob, filename, Download(context));
+    }
+
+    /// <summary>
+    /// <c>?thumb=WxH</c>: only the default <c>100x100</c> or a size the field lists, only for PNG, JPEG, GIF and WebP;
+    /// made on first request and kept under <c>thumbs_NAME/SIZE_NAME</c>. Anything else, or a failure, serves the original.
+    /// </summary>
+    private static async Task<BlobInfo> ThumbnailOrOriginalAsync(HttpContext context, IBlobStore store, ThumbnailGenerator thumbs, BlobInfo original,
+        Field field, string folder, string filename)
+    {
+        var thumb = context.Request.Query["thumb"].ToString();
+        if (thumb.Length == 0 || !ThumbSize.TryParse(thumb, out var size) || (thumb != ThumbSize.Default && !field.List("thumbs").Contains(thumb)))
+            return original;
+        if (!ThumbnailGenerator.CanThumb(await SniffAsync(store, original.Key, context.RequestAborted))) return original;
+        var thumbKey = $"{folder}thumbs_{filename}/{thumb}_{filename}";
+        return await thumbs.EnsureAsync(store, original.Key, thumbKey, size, context.RequestAborted)
+               && await store.StatAsync(thumbKey, context.RequestAborted) is { } made ? made : original;
     }
 
     private static bool Download(HttpContext context) => context.Request.Query["download"].ToString() is "1" or "true";

@@ -13,6 +13,15 @@ internal static class FileKit
 {
     public static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89];
 
+    /// <summary>A real, decodable PNG of the given size.</summary>
+    public static byte[] Image(int width, int height)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(width, height);
+        bitmap.Erase(SkiaSharp.SKColors.Green);
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        return image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray();
+    }
+
     public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null, string coverOptions = "")
     {
         var server = await TestServer.StartAsync(configure);

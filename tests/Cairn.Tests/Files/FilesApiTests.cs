@@ -128,6 +128,27 @@ public sealed class FilesApiTests
     }
 
     [Fact]
+    public async Task Thumb_TheDefaultOrAListedSize_IsMadeOnce_OtherSizesGetTheOriginal()
+    {
+        await using var server = await FileKit.StartAsync(coverOptions: ""","thumbs":["40x20f"]""");
+        var (url, collectionId, recordId, name) = await UploadAsync(server, "cover", FileKit.Image(200, 100), "pic.png");
+
+        async Task<(int Width, int Height)> SizeOfAsync(string query)
+        {
+            using var response = await server.GetFileAsync(url + query);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var bitmap = SkiaSharp.SKBitmap.Decode(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+            return (bitmap.Width, bitmap.Height);
+        }
+
+        Assert.Equal((100, 100), await SizeOfAsync("?thumb=100x100"));
+        Assert.Equal((40, 20), await SizeOfAsync("?thumb=40x20f"));
+        Assert.Equal((200, 100), await SizeOfAsync("?thumb=50x50"));
+        Assert.Equal((200, 100), await SizeOfAsync("?thumb=bogus"));
+        Assert.True(File.Exists(Path.Combine(server.DataDir, "storage", collectionId, recordId, $"thumbs_{name}", $"100x100_{name}")));
+    }
+
+    [Fact]
     public async Task FileToken_NeedsASignedInRecord()
     {
         await using var server = await FileKit.StartAsync();
