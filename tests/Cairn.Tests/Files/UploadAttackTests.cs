@@ -9,6 +9,7 @@ namespace Cairn.Tests.Files;
 /// Uploads that try to cost the server memory or lie about their size: every one gets a 4xx (or is streamed within
 /// bounds), and nothing is stored for a refused request.
 /// </summary>
+[Collection(nameof(MemoryMeasurements))]
 public sealed class UploadAttackTests
 {
     private const string Docs = "/api/collections/docs/records";

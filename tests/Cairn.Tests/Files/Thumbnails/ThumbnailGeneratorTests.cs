@@ -9,6 +9,7 @@ using SkiaSharp;
 namespace Cairn.Tests.Files.Thumbnails;
 
 /// <summary>Thumbnail sizes and cuts (POCKETBASE_API.md 1.5), refusals that never decode, and one generation per thumbnail.</summary>
+[Collection(nameof(MemoryMeasurements))]
 public sealed class ThumbnailGeneratorTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "cairn-thumbs-" + Guid.NewGuid().ToString("N"));
