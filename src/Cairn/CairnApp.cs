@@ -10,6 +10,7 @@ using Cairn.Auth.EmailFlows;
 using Cairn.Batch;
 using Cairn.Collections;
 using Cairn.Files;
+using Cairn.Files.Tus;
 using Cairn.Mail;
 using Cairn.Observability;
 using Cairn.Realtime;
@@ -95,6 +96,9 @@ public static class CairnApp
         services.AddSingleton<IBlobStore>(new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
         services.AddSingleton<RecordFiles>();
         services.AddSingleton<Files.Thumbnails.ThumbnailGenerator>();
+        services.AddSingleton<Files.Tus.TusUploads>();
+        services.AddHostedService(s => s.GetRequiredService<Files.Tus.TusUploads>());
+        services.AddSingleton<Files.Tus.TusAttachments>();
         services.AddHostedService(s => s.GetRequiredService<RecordFiles>());
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();
@@ -127,7 +131,7 @@ public static class CairnApp
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(context => EmptyErrorBody(context.HttpContext));
-        app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders("ETag", "X-Request-Id"));
+        app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", .. TusApi.ResponseHeaders]));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();
@@ -150,6 +154,7 @@ public static class CairnApp
         app.MapImpersonateApi();
         app.MapBatchApi();
         app.MapFilesApi();
+        app.MapTusApi();
         app.MapRealtimeSseApi();
         app.MapRealtimeWebSocketApi();
         app.MapOAuth2RedirectApi();

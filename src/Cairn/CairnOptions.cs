@@ -71,6 +71,9 @@ public sealed record CairnOptions
     /// <summary>Realtime connection limits and the origins allowed to open WebSockets.</summary>
     public Realtime.RealtimeOptions Realtime { get; init; } = new();
 
+    /// <summary>Limits of tus resumable uploads.</summary>
+    public Files.Tus.TusOptions Tus { get; init; } = new();
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 
@@ -93,6 +96,7 @@ public sealed record CairnOptions
             return $"--trusted-proxy \"{proxy}\" is not an IP address or CIDR range (for example 10.0.0.1 or 10.0.0.0/8).";
         if (BruteForce.Validate() is { } bruteForce) return bruteForce;
         if (Realtime.Validate() is { } realtime) return realtime;
+        if (Tus.Validate() is { } tus) return tus;
         return null;
     }
 

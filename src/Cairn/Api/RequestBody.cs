@@ -80,7 +80,7 @@ public sealed class RequestBody
     }
 
     /// <summary>The uploaded files of a multipart body read with an upload policy (null otherwise).</summary>
-    public Cairn.Files.UploadSpool? Uploads { get; init; }
+    public Cairn.Files.UploadSpool? Uploads { get; set; }
 
     private static async Task<RequestBody> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -14,6 +14,17 @@ public interface IBlobStore
     /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>, replacing any object there; the object appears whole or not at all.</summary>
     Task WriteAsync(string key, Stream content, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores the local file at <paramref name="path"/>; with <paramref name="move"/> the file is taken over (a local
+    /// store renames it rather than copying the bytes again), otherwise it is left as it was.
+    /// </summary>
+    async Task WriteFileAsync(string key, string path, bool move, CancellationToken cancellationToken = default)
+    {
+        await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            await WriteAsync(key, source, cancellationToken);
+        if (move) File.Delete(path);
+    }
+
     /// <summary>The object's size and time, or null when there is none.</summary>
     Task<BlobInfo?> StatAsync(string key, CancellationToken cancellationToken = default);
 

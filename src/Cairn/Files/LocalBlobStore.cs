@@ -50,6 +50,29 @@ public sealed class LocalBlobStore : IBlobStore
         }
     }
 
+    public async Task WriteFileAsync(string key, string path, bool move, CancellationToken cancellationToken = default)
+    {
+        if (move)
+        {
+            var target = PathOf(key);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            // The file came from a request that did not flush it: it reaches the disk before its name becomes the key's.
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read)) file.Flush(flushToDisk: true);
+            try
+            {
+                File.Move(path, target, overwrite: true);
+                return;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another file system (a temp folder mounted elsewhere): copy instead.
+            }
+        }
+        await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            await WriteAsync(key, source, cancellationToken);
+        if (move) File.Delete(path);
+    }
+
     public Task<BlobInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         var file = new FileInfo(PathOf(key));

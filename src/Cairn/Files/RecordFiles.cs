@@ -30,10 +30,7 @@ public sealed class RecordFiles(IBlobStore store, ILogger<RecordFiles> logger) :
     public async Task StoreAsync(Collection collection, string recordId, UploadSpool uploads, CancellationToken cancellationToken)
     {
         foreach (var upload in uploads.Files)
-        {
-            await using var source = new FileStream(upload.TempPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await store.WriteAsync(Key(collection, recordId, upload.StoredName), source, cancellationToken);
-        }
+            await store.WriteFileAsync(Key(collection, recordId, upload.StoredName), upload.TempPath, move: upload.Temporary, cancellationToken);
     }
 
     /// <summary>After a failed write: the uploads stored for it are removed at once.</summary>

@@ -6,7 +6,9 @@ namespace Cairn.Files;
 /// <param name="Field">The file field it was sent for.</param>
 /// <param name="StoredName">The name it gets in storage (<see cref="StoredFileName"/>), which the record's field will hold.</param>
 /// <param name="Type">The sniffed content type.</param>
-public sealed record Upload(string Field, string ClientName, string StoredName, string TempPath, long Length, string Type);
+/// <param name="Temporary">The file at <paramref name="TempPath"/> is the request's own (a multipart part) and may be moved into
+/// storage; false for a tus upload, which is copied and removed only once the record is saved.</param>
+public sealed record Upload(string Field, string ClientName, string StoredName, string TempPath, long Length, string Type, bool Temporary = true);
 
 /// <summary>What a multipart body may upload: the file field behind each part name, and where parts are spooled.</summary>
 public sealed record UploadPolicy(Func<string, Field?> FileField, string TempFolder)
@@ -17,16 +19,33 @@ public sealed record UploadPolicy(Func<string, Field?> FileField, string TempFol
     public static long MaxSize(Field field) => Records.FieldValues.ToNumber(field.Options["maxSize"]) is > 0 and var n ? (long)n : DefaultMaxSize;
 }
 
-/// <summary>The temporary files of one request's uploads, deleted when the request ends.</summary>
+/// <summary>One request's uploads: temporary files are deleted and held locks released when the request ends.</summary>
 public sealed class UploadSpool : IDisposable
 {
+    private readonly List<IDisposable> _held = [];
+    private readonly List<Action> _afterSave = [];
+
     public List<Upload> Files { get; } = [];
 
     public Upload? Find(string storedName) => Files.FirstOrDefault(f => f.StoredName == storedName);
 
+    /// <summary>Keeps <paramref name="lease"/> (a tus upload's lock) until the request ends.</summary>
+    public void Hold(IDisposable lease) => _held.Add(lease);
+
+    /// <summary>Runs <paramref name="action"/> once the record that takes these uploads is committed.</summary>
+    public void AfterSave(Action action) => _afterSave.Add(action);
+
+    public void Saved()
+    {
+        foreach (var action in _afterSave) action();
+        _afterSave.Clear();
+    }
+
     public void Dispose()
     {
-        foreach (var file in Files)
+        foreach (var file in Files.Where(f => f.Temporary))
             try { File.Delete(file.TempPath); } catch (IOException) { }
+        foreach (var lease in _held) lease.Dispose();
+        _held.Clear();
     }
 }

@@ -237,7 +237,14 @@ internal sealed class RecordForm
             {
                 if (Uploads?.Find(name) is not { } upload || upload.Field != field.Name)
                 {
-                    _errors.Add(field.Name, "validation_invalid_file", $"The file \"{name}\" does not exist or was not uploaded for this field.");
+                    _errors.Add(field.Name, "validation_invalid_file", name.StartsWith(Files.Tus.TusAttachments.Prefix, StringComparison.Ordinal)
+                        ? $"The upload \"{name}\" does not exist, is not finished, has expired or belongs to someone else."
+                        : $"The file \"{name}\" does not exist or was not uploaded for this field.");
+                    break;
+                }
+                if (upload.Length > Files.UploadPolicy.MaxSize(field))
+                {
+                    _errors.Add(field.Name, "validation_file_size_limit", $"\"{upload.ClientName}\" is larger than the field's limit of {Files.UploadPolicy.MaxSize(field)} bytes.");
                     break;
                 }
                 if (allowed.Count > 0 && !allowed.Contains(upload.Type, StringComparer.OrdinalIgnoreCase))

@@ -31,6 +31,7 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         {
             var record = await db.WriteAsync(context => Create(context, collection, body, auth, request, uploads, id), cancellationToken);
             ForgetUnused(collection, record, uploads);
+            uploads.Saved();
             return record;
         }
         catch
@@ -52,6 +53,7 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         {
             var record = await db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request, uploads), cancellationToken);
             ForgetUnused(collection, record, uploads);
+            uploads.Saved();
             return record;
         }
         catch

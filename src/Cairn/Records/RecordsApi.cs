@@ -139,14 +139,18 @@ public static class RecordsApi
     /// The request may be as large as PocketBase allows (POCKETBASE_API.md 0.1): the usual limit plus
     /// <c>maxSize × maxSelect</c> of every file field; past that, 413 before the rest is read.
     /// </summary>
-    internal static Task<RequestBody> ReadBodyAsync(HttpContext context, Collection collection)
+    internal static async Task<RequestBody> ReadBodyAsync(HttpContext context, Collection collection)
     {
         var options = context.RequestServices.GetRequiredService<CairnOptions>();
         var fileFields = collection.Fields.Where(f => f.Type == FieldTypes.File).ToList();
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && fileFields.Count > 0)
             limit.MaxRequestBodySize = options.MaxBodySize + fileFields.Sum(f => Files.UploadPolicy.MaxSize(f) * Math.Max(1, f.MaxSelect));
         var policy = new Files.UploadPolicy(name => fileFields.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)), options.TempFolder);
-        return RequestBody.ReadAsync(context.Request, policy, context.RequestAborted);
+        var body = await RequestBody.ReadAsync(context.Request, policy, context.RequestAborted);
+        var spooled = body.Uploads is not null;
+        await context.RequestServices.GetRequiredService<Files.Tus.TusAttachments>().ClaimAsync(body, collection, RequestAuth.Of(context), context.RequestAborted);
+        if (!spooled && body.Uploads is { } claimed) context.Response.RegisterForDispose(claimed);
+        return body;
     }
 
     internal static async Task<T> Validated<T>(string message, Func<Task<T>> action)
