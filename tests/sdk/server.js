@@ -81,33 +81,46 @@ export async function startCairn() {
     rmSync(dir, { recursive: true, force: true });
     dropDatabase(database);
   };
-  let child, exited, gone = false;
-  try {
-    execFileSync("dotnet", [dll, "superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dir, ...db], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    const port = await freePort();
+  let child, exited, gone = false, port;
+  const url = () => `http://127.0.0.1:${port}`;
+  const launch = async () => {
+    gone = false;
     child = spawn("dotnet", [dll, "serve", "--http", `127.0.0.1:${port}`, "--dir", dir, "--synchronous", "normal", "--credential-rate-limit", "0", ...db], {
       stdio: ["ignore", "ignore", "inherit"],
     });
     exited = new Promise((r) => child.once("exit", r)).then(() => { gone = true; });
-    const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20000;
     for (;;) {
       try {
-        const res = await fetch(`${url}/api/health`);
+        const res = await fetch(`${url()}/api/health`);
         if (res.ok) break;
       } catch {}
       if (gone) throw new Error(`cairn exited (code ${child.exitCode}, signal ${child.signalCode}) before serving`);
       if (Date.now() > deadline) throw new Error("cairn did not start in 20 s");
       await new Promise((r) => setTimeout(r, 100));
     }
+  };
+  try {
+    execFileSync("dotnet", [dll, "superuser", "upsert", SUPERUSER.email, SUPERUSER.password, "--dir", dir, ...db], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    port = await freePort();
+    await launch();
     return {
-      url,
+      url: url(),
       dir, // the data folder: without SMTP, mails are written to <dir>/mails
-      async stop() {
-        child.kill("SIGTERM");
+      /** Kills the server with SIGKILL, as a crash would: nothing is flushed or closed. */
+      async kill() {
+        child.kill("SIGKILL");
         await exited;
+      },
+      /** Starts the server again on the same port, folder and database. */
+      restart: launch,
+      async stop() {
+        if (!gone) {
+          child.kill("SIGTERM");
+          await exited;
+        }
         cleanUp();
       },
     };
