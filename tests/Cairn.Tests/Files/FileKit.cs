@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -20,6 +22,22 @@ internal static class FileKit
         bitmap.Erase(SkiaSharp.SKColors.Green);
         using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
         return image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray();
+    }
+
+    /// <summary>A decompression bomb's header: a valid PNG signature signature and IHDR claiming 50,000 × 50,000 pixels, and nothing else: 33 bytes.</summary>
+    public static byte[] BombHeader()
+    {
+        var ihdr = new byte[17];
+        Encoding.ASCII.GetBytes("IHDR").CopyTo(ihdr, 0);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 50_000);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), 50_000);
+        ihdr[12] = 8; ihdr[13] = 6; // 8-bit RGBA
+        var file = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 };
+        file.AddRange(ihdr);
+        var crc = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(ihdr));
+        file.AddRange(crc);
+        return [.. file];
     }
 
     public static async Task<TestServer> StartAsync(Func<CairnOptions, CairnOptions>? configure = null, string coverOptions = "")

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using Cairn.Files;
 using Cairn.Files.Thumbnails;
@@ -82,21 +80,6 @@ public sealed class ThumbnailGeneratorTests : IDisposable
     [InlineData("-1x10")]
     public void BadSizes_DoNotParse(string size) => Assert.False(ThumbSize.TryParse(size, out _));
 
-    /// <summary>A valid PNG signature and IHDR claiming 50,000 × 50,000 pixels, and nothing else: 33 bytes.</summary>
-    private static byte[] BombHeader()
-    {
-        var ihdr = new byte[17];
-        Encoding.ASCII.GetBytes("IHDR").CopyTo(ihdr, 0);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 50_000);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), 50_000);
-        ihdr[12] = 8; ihdr[13] = 6; // 8-bit RGBA
-        var file = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13 };
-        file.AddRange(ihdr);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(ihdr));
-        file.AddRange(crc);
-        return [.. file];
-    }
 
     [Fact]
     public void ADecompressionBomb_IsRefusedFromItsHeader_WithoutAllocatingItsPixels()
@@ -104,7 +87,7 @@ public sealed class ThumbnailGeneratorTests : IDisposable
         Assert.True(ThumbSize.TryParse("100x100", out var size));
         var before = GC.GetTotalAllocatedBytes(precise: true);
 
-        Assert.Null(_generator.Render(BombHeader(), size));
+        Assert.Null(_generator.Render(FileKit.BombHeader(), size));
 
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 10 * 1024 * 1024);
     }
