@@ -29,6 +29,9 @@ dotnet_suite() { # $1 = log file; runs the .NET suite (on PostgreSQL when CAIRN_
   if ! grep -qE '^\s+succeeded: [0-9]+' "$1"; then failed=$((failed + 1)); status=1; fi
 }
 
+# s3rver (npm): the S3 blob store's tests run against it (tests/Cairn.Tests/Files/S3).
+(cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error) || status=1
+
 echo "== .NET tests on SQLite"
 dotnet_suite "$results/dotnet.log"
 

@@ -93,7 +93,7 @@ public static class CairnApp
         services.AddHostedService<RealtimeDispatcher>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
-        services.AddSingleton<IBlobStore>(new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
+        services.AddSingleton<IBlobStore>(options.S3 is { } s3 ? new Files.S3.S3BlobStore(s3) : new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
         services.AddSingleton<RecordFiles>();
         services.AddSingleton<Files.Thumbnails.ThumbnailGenerator>();
         services.AddSingleton<Files.Tus.TusUploads>();

@@ -71,6 +71,9 @@ public sealed record CairnOptions
     /// <summary>Realtime connection limits and the origins allowed to open WebSockets.</summary>
     public Realtime.RealtimeOptions Realtime { get; init; } = new();
 
+    /// <summary>An S3-compatible bucket for record files; null keeps them in the <c>storage</c> folder of <see cref="DataDir"/>.</summary>
+    public Files.S3.S3Options? S3 { get; init; }
+
     /// <summary>Limits of tus resumable uploads.</summary>
     public Files.Tus.TusOptions Tus { get; init; } = new();
 
@@ -97,6 +100,7 @@ public sealed record CairnOptions
         if (BruteForce.Validate() is { } bruteForce) return bruteForce;
         if (Realtime.Validate() is { } realtime) return realtime;
         if (Tus.Validate() is { } tus) return tus;
+        if (S3?.Validate() is { } s3) return s3;
         return null;
     }
 

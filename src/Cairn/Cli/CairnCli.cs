@@ -13,13 +13,14 @@ namespace Cairn.Cli;
 /// <code>
 /// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
-///             [--allowed-origin URL]… [--realtime-queue 500]
+///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
+///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
 /// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB,
 /// CAIRN_APP_NAME, CAIRN_APP_URL, CAIRN_SMTP, CAIRN_SMTP_TLS, CAIRN_SMTP_FROM, CAIRN_TRUSTED_PROXIES, CAIRN_LOCKOUT_FAILURES,
-/// CAIRN_LOCKOUT_IP_FAILURES, CAIRN_LOCKOUT_MINUTES).
+/// CAIRN_LOCKOUT_IP_FAILURES, CAIRN_LOCKOUT_MINUTES, CAIRN_TUS_MAX_SIZE, CAIRN_TUS_EXPIRY_HOURS, CAIRN_S3_ENDPOINT, CAIRN_S3_BUCKET, CAIRN_S3_REGION).
 /// </summary>
 public static class CairnCli
 {
@@ -110,8 +111,27 @@ public static class CairnCli
             DefaultValueFactory = _ => int.TryParse(Env("CAIRN_REALTIME_QUEUE", "500"), out var n) ? n : 0,
         };
 
+        var tusMaxSize = new Option<long>("--tus-max-size")
+        {
+            Description = "Largest resumable (tus) upload in bytes; a file field's maxSize still applies when it is attached (env CAIRN_TUS_MAX_SIZE).",
+            DefaultValueFactory = _ => long.TryParse(Env("CAIRN_TUS_MAX_SIZE", (10L << 30).ToString()), out var n) ? n : 0,
+        };
+        var tusExpiryHours = new Option<double>("--tus-expiry-hours")
+        {
+            Description = "Hours an untouched resumable upload is kept before it is deleted (env CAIRN_TUS_EXPIRY_HOURS).",
+            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_TUS_EXPIRY_HOURS", "24"), System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0,
+        };
+        var s3Endpoint = new Option<string?>("--s3-endpoint")
+        {
+            Description = "Keep record files in an S3-compatible service at this URL instead of --dir/storage; keys come from CAIRN_S3_ACCESS_KEY and CAIRN_S3_SECRET_KEY (env CAIRN_S3_ENDPOINT).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_S3_ENDPOINT") is { Length: > 0 } e ? e : null,
+        };
+        var s3Bucket = new Option<string>("--s3-bucket") { Description = "The bucket for record files (env CAIRN_S3_BUCKET).", DefaultValueFactory = _ => Env("CAIRN_S3_BUCKET", "") };
+        var s3Region = new Option<string>("--s3-region") { Description = "The signing region (env CAIRN_S3_REGION).", DefaultValueFactory = _ => Env("CAIRN_S3_REGION", "us-east-1") };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
-            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue };
+            trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
+            s3Endpoint, s3Bucket, s3Region };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -137,6 +157,19 @@ public static class CairnCli
                 AllowedOrigins = result.GetValue(allowedOrigin)!.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                 SendQueueLimit = result.GetValue(realtimeQueue),
             },
+            Tus = new Files.Tus.TusOptions
+            {
+                MaxSize = result.GetValue(tusMaxSize),
+                Expiry = TimeSpan.FromHours(result.GetValue(tusExpiryHours)),
+            },
+            // Secrets only from the environment: a command line is visible to every user of the machine.
+            S3 = result.GetValue(s3Endpoint) is { } endpoint
+                ? new Files.S3.S3Options
+                {
+                    Endpoint = endpoint, Bucket = result.GetValue(s3Bucket)!, Region = result.GetValue(s3Region)!,
+                    AccessKey = Env("CAIRN_S3_ACCESS_KEY", ""), SecretKey = Env("CAIRN_S3_SECRET_KEY", ""),
+                }
+                : null,
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };
