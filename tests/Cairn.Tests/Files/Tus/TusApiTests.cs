@@ -303,16 +303,17 @@ public sealed class TusApiTests
     public async Task TheOffset_SurvivesARestart()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "cairn-tus-" + Guid.NewGuid().ToString("N"));
+        var database = await TestDatabase.CreateAsync(); // the same superuser, who owns the upload, after the restart
         try
         {
             var bytes = TusKit.RandomBytes(200_000);
             string url;
-            await using (var first = await TestServer.StartAsync(o => o with { DataDir = dataDir }))
+            await using (var first = await TestServer.StartAsync(o => o with { DataDir = dataDir, Database = database }))
             {
                 url = await first.NewUploadAsync(first.SuperuserToken, bytes.Length);
                 (await first.PatchAsync(first.SuperuserToken, url, 0, bytes[..120_000])).Dispose();
             }
-            await using var second = await TestServer.StartAsync(o => o with { DataDir = dataDir });
+            await using var second = await TestServer.StartAsync(o => o with { DataDir = dataDir, Database = database });
 
             using var head = await second.HeadAsync(second.SuperuserToken, url);
             Assert.Equal(120_000, head.Offset());
@@ -323,6 +324,7 @@ public sealed class TusApiTests
         finally
         {
             Directory.Delete(dataDir, recursive: true);
+            await TestDatabase.DropAsync(database);
         }
     }
 
