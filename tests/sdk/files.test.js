@@ -79,3 +79,14 @@ test("a protected file needs a file token from pb.files.getToken()", async () =>
   assert.equal(withToken.body, "top secret");
   await pb.collections.update(docs.name, { viewRule: "" });
 });
+
+test("a batch sends each item's files (pb.createBatch)", async () => {
+  const batch = pb.createBatch();
+  batch.collection(docs.name).create({ title: "b1", attachments: [text("first", "1.txt"), text("second", "2.txt")] });
+  batch.collection(docs.name).create({ title: "b2", cover: new File([PNG], "batch cover.png", { type: "image/png" }) });
+  const [one, two] = await batch.send();
+  assert.equal(one.status, 200);
+  assert.equal(one.body.attachments.length, 2);
+  assert.equal((await fetchText(pb.files.getURL(one.body, one.body.attachments[1]))).body, "second");
+  assert.match(two.body.cover, /^batch_cover_[a-z0-9]{10}\.png$/);
+});

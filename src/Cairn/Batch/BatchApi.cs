@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Files;
+using Cairn.Files.Tus;
 using Cairn.Query;
 using Cairn.Records;
 using Cairn.Rules;
@@ -20,6 +22,9 @@ namespace Cairn.Batch;
 /// POST /api/batch   {requests:[{method, url, headers?, body?}]} → 200 [{status, body}] or 400 with every change rolled back
 /// </code>
 /// All sub-requests run in one write unit, so they commit together or not at all (POCKETBASE_API.md 1.2).
+/// Files come as multipart parts named <c>requests.N.field</c> (or <c>requests[N].field</c>, with the usual modifiers), or
+/// as <c>tus:ID</c> references in an item's body; they are stored before the transaction under the ids their records
+/// will have, and removed again if it rolls back, exactly as for a single create or update (<see cref="RecordService"/>).
 /// </summary>
 public static class BatchApi
 {
@@ -29,17 +34,27 @@ public static class BatchApi
         return app;
     }
 
-    private sealed record SubRequest(string Method, string Collection, string? Id, IQueryCollection Query, JsonObject Body, string? IfMatch, JsonObject? Headers);
+    private sealed record SubRequest(string Method, string Collection, string? Id, IQueryCollection Query, JsonObject Body, string? IfMatch, JsonObject? Headers)
+    {
+        /// <summary>The item's files, and the record id they were stored under before the transaction.</summary>
+        public UploadSpool Uploads { get; init; } = new();
+        public string? PresetId { get; set; }
+        public Record? Saved { get; set; }
+    }
 
-    private static async Task<IResult> Run(HttpContext context, BatchOptions options, CollectionRegistry registry, IDatabase db, RecordService records, RecordExpander expander)
+    private static async Task<IResult> Run(HttpContext context, BatchOptions options, CairnOptions server, CollectionRegistry registry, IDatabase db,
+        RecordService records, RecordExpander expander, TusAttachments tus)
     {
         if (!options.Enabled) throw ApiException.Forbidden("Batch requests are not allowed.");
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxBodySize;
-        var body = await RequestBody.ReadAsync(context.Request, context.RequestAborted);
-        if (body.Files.Count > 0) throw ApiException.BadRequest("Invalid batch request data.",
-            new JsonObject { ["requests"] = Error("validation_invalid_file", "File uploads are not supported by this server yet.") });
+        // Which collection a file part is for is only known once @jsonPayload is read, which the SDK sends last: parts are
+        // spooled under the batch's own limit here, and each field's maxSize is checked when its record is validated.
+        var policy = new UploadPolicy(key => ItemKey(key) is var (index, field) ? new UploadTarget($"requests.{index}.{field}", options.MaxBodySize) : null, server.TempFolder);
+        var body = await RequestBody.ReadAsync(context.Request, policy, context.RequestAborted);
         var requests = Parse(body.Data, options);
+        Distribute(body, requests, registry, context);
         var auth = RequestAuth.Of(context);
+        await StoreUploadsAsync(context, requests, auth, registry, records, tus);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(options.Timeout);
@@ -48,13 +63,72 @@ public static class BatchApi
         {
             results = await db.WriteAsync(write => ExecuteAll(write, context, requests, auth, registry, records, expander), timeout.Token);
         }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        catch (Exception failure)
         {
+            foreach (var item in requests.Where(r => r.PresetId is not null))
+                await records.DiscardUnsavedAsync(registry.Find(item.Collection)!, item.PresetId!, item.Uploads);
             // The timeout only cancels a batch that has not started: nothing was written, so the client may retry.
-            context.Response.Headers.RetryAfter = "1";
-            throw new ApiException(503, $"The server was too busy to start the batch within its {options.Timeout.TotalSeconds:0.###} s timeout; nothing was written. Retry shortly.");
+            if (failure is OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                throw new ApiException(503, $"The server was too busy to start the batch within its {options.Timeout.TotalSeconds:0.###} s timeout; nothing was written. Retry shortly.");
+            }
+            throw;
         }
+        foreach (var item in requests.Where(r => r.Saved is not null && r.PresetId is not null)) records.UploadsSaved(item.Saved!, item.Uploads);
         return new PickedJson(results);
+    }
+
+    /// <summary><c>requests.N.field</c> or <c>requests[N].field</c> (the field with its modifiers) as (N, field).</summary>
+    private static (int Index, string Field)? ItemKey(string key)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(key, @"^requests(?:\.(\d{1,4})|\[(\d{1,4})\])\.(.+)$");
+        return match.Success ? (int.Parse(match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value), match.Groups[3].Value) : null;
+    }
+
+    /// <summary>Moves each file part's value (the stored name) into its item's body, and its upload into the item's spool under the real field name.</summary>
+    private static void Distribute(RequestBody body, List<SubRequest> requests, CollectionRegistry registry, HttpContext context)
+    {
+        Field? FileField(int index, string key) => index < requests.Count
+            ? registry.Find(requests[index].Collection)?.Fields.FirstOrDefault(f => f.Type == FieldTypes.File && f.Name.Equals(key.Trim('+').TrimEnd('-'), StringComparison.OrdinalIgnoreCase))
+            : null;
+        foreach (var (key, value) in body.Data.ToList())
+        {
+            if (ItemKey(key) is not var (index, fieldKey)) continue;
+            body.Data.Remove(key);
+            if (FileField(index, fieldKey) is null) continue; // like any part that is not a file field's: ignored
+            var item = requests[index].Body;
+            item[fieldKey] = item[fieldKey] switch
+            {
+                null => value,
+                JsonArray list => new JsonArray([.. list.Select(n => n?.DeepClone()), .. FieldValues.ToList(value).Select(v => (JsonNode?)v)]),
+                var single => new JsonArray([single.DeepClone(), .. FieldValues.ToList(value).Select(v => (JsonNode?)v)]),
+            };
+        }
+        foreach (var item in requests) context.Response.RegisterForDispose(item.Uploads);
+        foreach (var upload in body.Uploads?.Files ?? [])
+            if (ItemKey(upload.Field) is var (index, fieldKey) && FileField(index, fieldKey) is { } field)
+                requests[index].Uploads.Files.Add(upload with { Field = field.Name });
+    }
+
+    // Before the transaction: tus references are claimed and every item's files stored under the id its record will have.
+    private static async Task StoreUploadsAsync(HttpContext context, List<SubRequest> requests, RequestAuth auth, CollectionRegistry registry, RecordService records, TusAttachments tus)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var item = requests[i];
+            if (item.Method == "DELETE" || registry.Find(item.Collection) is not { IsView: false } collection) continue;
+            await tus.ClaimAsync(item.Body, collection, auth, item.Uploads, context.RequestAborted);
+            if (item.Uploads.Files.Count == 0) continue;
+            try
+            {
+                item.PresetId = await records.StoreUploadsAsync(collection, item.Id ?? FieldValues.ToText(item.Body["id"]), item.Uploads, context.RequestAborted);
+            }
+            catch (RecordValidationException e)
+            {
+                throw ItemFailed(i, ApiException.BadRequest(item.Id is null ? "Failed to create record." : "Failed to update record.", e.Errors.ToJson()));
+            }
+        }
     }
 
     private static JsonArray ExecuteAll(WriteContext write, HttpContext context, List<SubRequest> requests, RequestAuth auth,
@@ -69,12 +143,17 @@ public static class BatchApi
             }
             catch (ApiException failure)
             {
-                var detail = Error("batch_request_failed", "Batch request failed.");
-                detail["response"] = failure.ToJson();
-                throw ApiException.BadRequest("Batch transaction failed.", new JsonObject { ["requests"] = new JsonObject { [i.ToString()] = detail } });
+                throw ItemFailed(i, failure);
             }
         }
         return responses;
+    }
+
+    private static ApiException ItemFailed(int index, ApiException failure)
+    {
+        var detail = Error("batch_request_failed", "Batch request failed.");
+        detail["response"] = failure.ToJson();
+        return ApiException.BadRequest("Batch transaction failed.", new JsonObject { ["requests"] = new JsonObject { [index.ToString()] = detail } });
     }
 
     private static JsonObject Error(string code, string message) => new() { ["code"] = code, ["message"] = message };
@@ -157,26 +236,29 @@ public static class BatchApi
         if (route is null) throw ApiException.NotFound("Batch requests may only create, upsert, update or delete records.");
         var collection = RecordsApi.FindCollection(registry, request.Collection);
         RecordsApi.RequireWritable(collection);
+        var id = request.Id;
         if (route == "upsert")
         {
-            var id = FieldValues.ToText(request.Body["id"]);
-            var exists = id.Length > 0 && records.Exists(write, collection, id);
+            var given = FieldValues.ToText(request.Body["id"]);
+            var exists = given.Length > 0 && records.Exists(write, collection, given);
             route = exists ? "update" : "create";
-            request = request with { Id = exists ? id : null };
+            if (exists) id = given;
         }
         switch (route)
         {
             case "create":
                 RuleGuard.Require(collection.CreateRule, auth);
-                var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth, data));
+                var created = Validated("Failed to create record.", () => records.Create(write, collection, request.Body, auth, data, request.Uploads, request.PresetId));
+                request.Saved = created;
                 return RecordResponse(write, created, request, auth, data, expander);
             case "update":
                 RuleGuard.Require(collection.UpdateRule, auth);
-                var updated = Validated("Failed to update record.", () => records.Update(write, collection, request.Id!, request.Body, auth, request.IfMatch, data));
+                var updated = Validated("Failed to update record.", () => records.Update(write, collection, id!, request.Body, auth, request.IfMatch, data, request.Uploads));
+                request.Saved = updated;
                 return RecordResponse(write, updated, request, auth, data, expander);
             default:
                 RuleGuard.Require(collection.DeleteRule, auth);
-                records.Delete(write, collection, request.Id!, request.IfMatch, auth, data);
+                records.Delete(write, collection, id!, request.IfMatch, auth, data);
                 return Response(204, null);
         }
     }

@@ -36,14 +36,14 @@ public static class MultipartUploadReader
                 if (key.Length == 0) throw ApiException.BadRequest("Failed to read the request body: a part has no name.");
                 if (disposition.IsFileDisposition())
                 {
-                    var field = policy.FileField(FieldName(key));
-                    if (field is null)
+                    var target = policy.Target(FieldName(key));
+                    if (target is null)
                     {
                         await section.Body.CopyToAsync(Stream.Null, cancellationToken); // not a file field: ignored, like any unknown key
                         continue;
                     }
                     var clientName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
-                    var upload = await SpoolAsync(section.Body, field.Name, clientName, UploadPolicy.MaxSize(field), policy.TempFolder, cancellationToken);
+                    var upload = await SpoolAsync(section.Body, target.Field, clientName, target.MaxSize, policy.TempFolder, cancellationToken);
                     spool.Files.Add(upload);
                     values.Add((key, upload.StoredName));
                 }

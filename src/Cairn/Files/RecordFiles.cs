@@ -34,9 +34,9 @@ public sealed class RecordFiles(IBlobStore store, ILogger<RecordFiles> logger) :
     }
 
     /// <summary>After a failed write: the uploads stored for it are removed at once.</summary>
-    public async Task DiscardAsync(Collection collection, string recordId, UploadSpool uploads)
+    public async Task DiscardAsync(Collection collection, string recordId, IEnumerable<Upload> uploads)
     {
-        foreach (var upload in uploads.Files)
+        foreach (var upload in uploads)
         {
             try { await store.DeleteAsync(Key(collection, recordId, upload.StoredName)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogWarning(e, "Could not remove the upload {Name}", upload.StoredName); }

@@ -10,10 +10,19 @@ namespace Cairn.Files;
 /// storage; false for a tus upload, which is copied and removed only once the record is saved.</param>
 public sealed record Upload(string Field, string ClientName, string StoredName, string TempPath, long Length, string Type, bool Temporary = true);
 
-/// <summary>What a multipart body may upload: the file field behind each part name, and where parts are spooled.</summary>
-public sealed record UploadPolicy(Func<string, Field?> FileField, string TempFolder)
+/// <summary>Where a file part goes: the field it is for, and how large it may be.</summary>
+public sealed record UploadTarget(string Field, long MaxSize);
+
+/// <summary>What a multipart body may upload: the target of each part name (without its <c>+</c>/<c>-</c> modifiers; null ignores the part), and where parts are spooled.</summary>
+public sealed record UploadPolicy(Func<string, UploadTarget?> Target, string TempFolder)
 {
     public const long DefaultMaxSize = 5L * 1024 * 1024;
+
+    /// <summary>Parts named after one of <paramref name="fields"/>, each under its field's <c>maxSize</c>.</summary>
+    public static UploadPolicy ForFields(IReadOnlyList<Field> fields, string tempFolder) => new(name =>
+        fields.FirstOrDefault(f => f.Type == FieldTypes.File && f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } field
+            ? new UploadTarget(field.Name, MaxSize(field))
+            : null, tempFolder);
 
     /// <summary>A field's <c>maxSize</c>, 5 MiB when unset (POCKETBASE_API.md 3.2).</summary>
     public static long MaxSize(Field field) => Records.FieldValues.ToNumber(field.Options["maxSize"]) is > 0 and var n ? (long)n : DefaultMaxSize;

@@ -23,22 +23,16 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
         RequestData? request = null, UploadSpool? uploads = null)
     {
         if (uploads is not { Files.Count: > 0 }) return await db.WriteAsync(context => Create(context, collection, body, auth, request), cancellationToken);
-        var id = FieldValues.ToText(body["id"]) is { Length: > 0 } given ? given : CollectionIds.NewRecordId();
-        if (!RecordFiles.CanHold(collection, id))
-            throw new RecordValidationException(new ValidationErrors().Add("id", "validation_invalid_format", "Invalid value format."));
-        await files.StoreAsync(collection, id, uploads, cancellationToken);
+        var id = await StoreUploadsAsync(collection, FieldValues.ToText(body["id"]), uploads, cancellationToken);
         try
         {
             var record = await db.WriteAsync(context => Create(context, collection, body, auth, request, uploads, id), cancellationToken);
-            ForgetUnused(collection, record, uploads);
-            uploads.Saved();
+            UploadsSaved(record, uploads);
             return record;
         }
         catch
         {
-            // Only if nothing was committed: a record that exists keeps its files whatever happened after the commit.
-            if (await db.ReadAsync(c => store.FindById(c, null, collection, id), CancellationToken.None) is null)
-                await files.DiscardAsync(collection, id, uploads);
+            await DiscardUnsavedAsync(collection, id, uploads);
             throw;
         }
     }
@@ -48,31 +42,55 @@ public sealed class RecordService(IDatabase db, CollectionRegistry registry, Rec
     {
         if (uploads is not { Files.Count: > 0 }) return await db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request), cancellationToken);
         if (!RecordFiles.CanHold(collection, id)) throw ApiException.NotFound();
-        await files.StoreAsync(collection, id, uploads, cancellationToken);
+        await StoreUploadsAsync(collection, id, uploads, cancellationToken);
         try
         {
             var record = await db.WriteAsync(context => Update(context, collection, id, body, auth, ifMatch, request, uploads), cancellationToken);
-            ForgetUnused(collection, record, uploads);
-            uploads.Saved();
+            UploadsSaved(record, uploads);
             return record;
         }
         catch
         {
-            // New uploads have fresh random names: nothing committed refers to them unless the write succeeded.
-            if (await db.ReadAsync(c => store.FindById(c, null, collection, id), CancellationToken.None) is not { } now
-                || !collection.Fields.Where(f => f.Type == FieldTypes.File).SelectMany(f => now.GetList(f.Name)).Intersect(uploads.Files.Select(u => u.StoredName)).Any())
-                await files.DiscardAsync(collection, id, uploads);
+            await DiscardUnsavedAsync(collection, id, uploads);
             throw;
         }
     }
 
-    // Uploads the record does not name after all (two files sent to a single-file field) are not kept.
-    private void ForgetUnused(Collection collection, Record record, UploadSpool uploads)
+    /// <summary>
+    /// Stores a write's uploads under record <paramref name="id"/> (a new id when empty) before the write runs, and
+    /// returns that id. The write must then be followed by <see cref="UploadsSaved"/> or <see cref="DiscardUnsavedAsync"/>.
+    /// </summary>
+    public async Task<string> StoreUploadsAsync(Collection collection, string id, UploadSpool uploads, CancellationToken cancellationToken)
     {
-        var named = collection.Fields.Where(f => f.Type == FieldTypes.File).SelectMany(f => record.GetList(f.Name)).ToHashSet();
-        foreach (var upload in uploads.Files.Where(u => !named.Contains(u.StoredName)))
-            files.DeleteLater(collection, record.Id, upload.StoredName);
+        if (id.Length == 0) id = CollectionIds.NewRecordId();
+        if (!RecordFiles.CanHold(collection, id))
+            throw new RecordValidationException(new ValidationErrors().Add("id", "validation_invalid_format", "Invalid value format."));
+        await files.StoreAsync(collection, id, uploads, cancellationToken);
+        return id;
     }
+
+    /// <summary>After the commit: uploads the record does not name after all (two files sent to a single-file field) are removed, the rest is used up.</summary>
+    public void UploadsSaved(Record record, UploadSpool uploads)
+    {
+        var named = FileNames(record);
+        foreach (var upload in uploads.Files.Where(u => !named.Contains(u.StoredName)))
+            files.DeleteLater(record.Collection, record.Id, upload.StoredName);
+        uploads.Saved();
+    }
+
+    /// <summary>
+    /// After a failed write: the stored uploads no committed record names are removed. Only those: a record that exists keeps
+    /// its files whatever happened after its commit, and new uploads have fresh random names, so nothing else can name them.
+    /// </summary>
+    public async Task DiscardUnsavedAsync(Collection collection, string id, UploadSpool uploads)
+    {
+        var now = await db.ReadAsync(c => store.FindById(c, null, collection, id), CancellationToken.None);
+        var named = now is null ? [] : FileNames(now);
+        await files.DiscardAsync(collection, id, uploads.Files.Where(u => !named.Contains(u.StoredName)));
+    }
+
+    private static HashSet<string> FileNames(Record record) =>
+        record.Collection.Fields.Where(f => f.Type == FieldTypes.File).SelectMany(f => record.GetList(f.Name)).ToHashSet();
 
     public Task<bool> DeleteAsync(Collection collection, string id, RequestAuth auth, string? ifMatch, CancellationToken cancellationToken = default, RequestData? request = null) =>
         db.WriteAsync(context => Delete(context, collection, id, ifMatch, auth, request), cancellationToken);

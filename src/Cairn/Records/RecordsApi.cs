@@ -145,11 +145,9 @@ public static class RecordsApi
         var fileFields = collection.Fields.Where(f => f.Type == FieldTypes.File).ToList();
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && fileFields.Count > 0)
             limit.MaxRequestBodySize = options.MaxBodySize + fileFields.Sum(f => Files.UploadPolicy.MaxSize(f) * Math.Max(1, f.MaxSelect));
-        var policy = new Files.UploadPolicy(name => fileFields.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)), options.TempFolder);
-        var body = await RequestBody.ReadAsync(context.Request, policy, context.RequestAborted);
-        var spooled = body.Uploads is not null;
-        await context.RequestServices.GetRequiredService<Files.Tus.TusAttachments>().ClaimAsync(body, collection, RequestAuth.Of(context), context.RequestAborted);
-        if (!spooled && body.Uploads is { } claimed) context.Response.RegisterForDispose(claimed);
+        var body = await RequestBody.ReadAsync(context.Request, Files.UploadPolicy.ForFields(fileFields, options.TempFolder), context.RequestAborted);
+        if (body.Uploads is null) context.Response.RegisterForDispose(body.Uploads = new Files.UploadSpool());
+        await context.RequestServices.GetRequiredService<Files.Tus.TusAttachments>().ClaimAsync(body.Data, collection, RequestAuth.Of(context), body.Uploads, context.RequestAborted);
         return body;
     }
 

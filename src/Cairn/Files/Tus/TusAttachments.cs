@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
 
@@ -17,11 +16,12 @@ public sealed class TusAttachments(TusUploads uploads)
 {
     public const string Prefix = "tus:";
 
-    public async Task ClaimAsync(RequestBody body, Collection collection, RequestAuth auth, CancellationToken cancellationToken)
+    /// <summary>Replaces each claimable reference in <paramref name="data"/> (a record body) by the name its file will have, adding the file to <paramref name="spool"/>.</summary>
+    public async Task ClaimAsync(JsonObject data, Collection collection, RequestAuth auth, UploadSpool spool, CancellationToken cancellationToken)
     {
         if (auth.Record is not { } caller) return;
         var owner = $"{caller.Collection.Id}/{caller.Id}";
-        foreach (var (key, value) in body.Data.ToList())
+        foreach (var (key, value) in data.ToList())
         {
             if (key.EndsWith('-')) continue; // removals name stored files
             var field = collection.Fields.FirstOrDefault(f => f.Type == FieldTypes.File && f.Name.Equals(key.Trim('+'), StringComparison.OrdinalIgnoreCase));
@@ -29,18 +29,18 @@ public sealed class TusAttachments(TusUploads uploads)
             switch (value)
             {
                 case JsonValue v when v.TryGetValue<string>(out var single) && single.StartsWith(Prefix, StringComparison.Ordinal):
-                    body.Data[key] = await ClaimAsync(body, field, owner, single, cancellationToken) ?? single;
+                    data[key] = await ClaimAsync(spool, field, owner, single, cancellationToken) ?? single;
                     break;
                 case JsonArray list:
                     for (var i = 0; i < list.Count; i++)
                         if (list[i] is JsonValue item && item.TryGetValue<string>(out var name) && name.StartsWith(Prefix, StringComparison.Ordinal))
-                            list[i] = await ClaimAsync(body, field, owner, name, cancellationToken) ?? name;
+                            list[i] = await ClaimAsync(spool, field, owner, name, cancellationToken) ?? name;
                     break;
             }
         }
     }
 
-    private async Task<string?> ClaimAsync(RequestBody body, Field field, string owner, string reference, CancellationToken cancellationToken)
+    private async Task<string?> ClaimAsync(UploadSpool spool, Field field, string owner, string reference, CancellationToken cancellationToken)
     {
         var id = reference[Prefix.Length..];
         if (uploads.Find(id, owner) is null) return null;
@@ -52,7 +52,6 @@ public sealed class TusAttachments(TusUploads uploads)
             lease.Dispose();
             return null;
         }
-        var spool = body.Uploads ??= new UploadSpool();
         spool.Hold(lease);
         var type = await SniffAsync(uploads.DataPath(upload), cancellationToken);
         var claimed = new Upload(field.Name, upload.ClientName, StoredFileName.New(upload.ClientName, type), uploads.DataPath(upload), upload.Length, type, Temporary: false);
