@@ -170,7 +170,7 @@ public static class TusApi
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
         try
         {
-            await uploads.AppendAsync(upload, context.Request.Body, checksum, expected, context.RequestAborted);
+            await uploads.AppendAsync(upload, context.Request.BodyReader, checksum, expected, context.RequestAborted);
         }
         catch (ConnectionResetException e)
         {

@@ -1,11 +1,12 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Cairn.Api;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace Cairn.Files.Tus;
 
@@ -105,31 +106,39 @@ public sealed class TusUploads(CairnOptions options, TimeProvider clock, ILogger
     /// checkpoint and whatever arrived before a broken connection is kept, as tus asks. With a checksum (tus
     /// checksum extension) nothing of the chunk counts until the whole chunk matches it: a mismatch is 460 and the
     /// chunk is cut off again. A body longer than the upload is 413, and the chunk is cut off too.
+    /// The body is read as the server's own buffers (a <see cref="PipeReader"/>) and each batch of them goes to the
+    /// file in one gathering write, with no copy in between: large uploads are bound by the network and the disk.
     /// </summary>
-    public async Task AppendAsync(TusUpload upload, Stream body, IncrementalHash? checksum, byte[]? expected, CancellationToken cancellationToken)
+    public async Task AppendAsync(TusUpload upload, PipeReader body, IncrementalHash? checksum, byte[]? expected, CancellationToken cancellationToken)
     {
         var start = upload.Offset;
         var remaining = upload.Length - start;
-        var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
         long written = 0, sinceCheckpoint = 0;
-        await using var data = new FileStream(DataPath(upload), FileMode.Open, FileAccess.Write, FileShare.Read, 0, FileOptions.Asynchronous);
-        data.SetLength(start); // bytes past the acknowledged offset were never confirmed to anyone
-        data.Position = start;
+        var segments = new List<ReadOnlyMemory<byte>>();
+        using var data = File.OpenHandle(DataPath(upload), FileMode.Open, FileAccess.Write, FileShare.Read);
+        RandomAccess.SetLength(data, start); // bytes past the acknowledged offset were never confirmed to anyone
         try
         {
-            int read;
-            // One byte more than remains is asked for, to notice a body that is too long.
-            while ((read = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, remaining - written + 1)), cancellationToken)) > 0)
+            while (true)
             {
-                if (written + read > remaining)
+                var read = await body.ReadAsync(cancellationToken);
+                var buffer = read.Buffer;
+                if (written + buffer.Length > remaining)
                 {
-                    data.SetLength(start);
+                    RandomAccess.SetLength(data, start);
                     throw new ApiException(413, "The chunk goes past the upload's length.");
                 }
-                checksum?.AppendData(buffer, 0, read);
-                await data.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                written += read;
-                sinceCheckpoint += read;
+                segments.Clear();
+                foreach (var segment in buffer)
+                {
+                    segments.Add(segment);
+                    checksum?.AppendData(segment.Span);
+                }
+                RandomAccess.Write(data, segments, start + written);
+                written += buffer.Length;
+                sinceCheckpoint += buffer.Length;
+                body.AdvanceTo(buffer.End);
+                if (read.IsCompleted) break;
                 if (checksum is null && sinceCheckpoint >= Options.CheckpointBytes)
                 {
                     Checkpoint(data, upload, start + written);
@@ -141,24 +150,20 @@ public sealed class TusUploads(CairnOptions options, TimeProvider clock, ILogger
         {
             // The connection broke (or was too slow): keep what arrived unless a checksum must vouch for it first.
             if (checksum is null) Checkpoint(data, upload, start + written);
-            else data.SetLength(start);
+            else RandomAccess.SetLength(data, start);
             throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
         if (checksum is not null && !CryptographicOperations.FixedTimeEquals(checksum.GetHashAndReset(), expected))
         {
-            data.SetLength(start);
+            RandomAccess.SetLength(data, start);
             throw new ApiException(460, "Checksum mismatch.");
         }
         Checkpoint(data, upload, start + written);
     }
 
-    private void Checkpoint(FileStream data, TusUpload upload, long offset)
+    private void Checkpoint(SafeFileHandle data, TusUpload upload, long offset)
     {
-        data.Flush(flushToDisk: true);
+        RandomAccess.FlushToDisk(data);
         SaveOffset(upload, offset);
     }
 
