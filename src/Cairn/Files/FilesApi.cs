@@ -24,6 +24,7 @@ namespace Cairn.Files;
 /// A file is found only through a record whose file field names it, so a URL can reach nothing else in the store.
 /// Protected fields also need a file token and the collection's view rule (context <c>protectedFile</c>); public
 /// ones are served to whoever holds the URL, as in PocketBase, whose names carry ten random characters.
+/// A view collection's files are served through the record its row reads them from (<see cref="ViewFileSources"/>).
 /// Every failure is 404. Responses are streamed from the store, with single byte ranges, an ETag, and headers that
 /// keep a browser from running what it downloads.
 /// </summary>
@@ -47,10 +48,10 @@ public static class FilesApi
     }
 
     private static async Task Serve(string collection, string recordId, string filename, HttpContext context, CollectionRegistry registry,
-        IDatabase db, RecordStore records, RecordRules rules, TokenService tokens, RecordFiles files, ThumbnailGenerator thumbs)
+        IDatabase db, RecordStore records, RecordRules rules, TokenService tokens, RecordFiles files, ThumbnailGenerator thumbs, ViewFileSources views)
     {
         var c = registry.Find(collection);
-        if (c is null || c.IsView || !RecordFiles.CanHold(c, recordId) || !BlobKeys.IsValid(filename)) { await NotFound(context); return; }
+        if (c is null || (!c.IsView && !RecordFiles.CanHold(c, recordId)) || !BlobKeys.IsValid(filename)) { await NotFound(context); return; }
         var record = await db.ReadAsync(connection => records.FindById(connection, null, c, recordId), context.RequestAborted);
         var field = record is null ? null : c.Fields.FirstOrDefault(f => f.Type == FieldTypes.File && record.GetList(f.Name).Contains(filename));
         if (record is null || field is null) { await NotFound(context); return; }
@@ -66,9 +67,14 @@ public static class FilesApi
             if (!allowed) { await NotFound(context); return; }
         }
 
-        var key = RecordFiles.Key(c, recordId, filename);
+        // A view's files are those of the record its row was read from.
+        var (holder, holderId) = c.IsView
+            ? await db.ReadAsync(connection => views.Resolve(connection, c, recordId, field.Name), context.RequestAborted) ?? (c, "")
+            : (c, recordId);
+        if (holder.IsView || !RecordFiles.CanHold(holder, holderId)) { await NotFound(context); return; }
+        var key = RecordFiles.Key(holder, holderId, filename);
         if (await files.Store.StatAsync(key, context.RequestAborted) is not { } blob) { await NotFound(context); return; }
-        blob = await ThumbnailOrOriginalAsync(context, files.Store, thumbs, blob, field, RecordFiles.Folder(c, recordId), filename);
+        blob = await ThumbnailOrOriginalAsync(context, files.Store, thumbs, blob, field, RecordFiles.Folder(holder, holderId), filename);
         await SendAsync(context, files.Store, blob, filename, Download(context));
     }
 

@@ -42,8 +42,8 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     public Record? FindById(DbConnection connection, DbTransaction? transaction, Collection collection, string id)
     {
         var lockRow = transaction is not null && !collection.IsView ? dialect.LockForUpdate : "";
-        using var command = connection.CreateCommand(
-            $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.Quote("id")} = @p0 LIMIT 1{lockRow}", id);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SelectColumns(collection)} FROM {dialect.Quote(collection.Name)} WHERE {dialect.IdEquals(collection, dialect.Quote("id"), id, command)} LIMIT 1{lockRow}";
         command.Transaction = transaction;
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader, collection) : null;

@@ -54,6 +54,26 @@ public abstract class SqlDialect
     public virtual string ViewColumn(string column, ColumnKind kind) => column;
 
     /// <summary>
+    /// Whether a view's id column keeps the type its query gives it (SQLite: <c>ROW_NUMBER() OVER()</c> ids are integers,
+    /// which never equal a text parameter); PostgreSQL views cast ids to text (<see cref="ViewColumn"/>).
+    /// </summary>
+    public virtual bool ViewIdsKeepTheirType => false;
+
+    /// <summary>
+    /// The condition that <paramref name="column"/> is record id <paramref name="id"/> (parameters <c>@id0</c>, <c>@id1</c>
+    /// added to <paramref name="command"/>): for a view whose ids may be integers, an integer-looking id is tried as both;
+    /// <c>x IN (a, b)</c> still uses an index.
+    /// </summary>
+    public string IdEquals(Collections.Collection collection, string column, string id, DbCommand command)
+    {
+        command.AddParameter("@id0", id);
+        if (!collection.IsView || !ViewIdsKeepTheirType || !long.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            return $"{column} = @id0";
+        command.AddParameter("@id1", number);
+        return $"{column} IN (@id0, @id1)";
+    }
+
+    /// <summary>
     /// The result columns of a query with, where a column is a plain reference to a table's column, that table and
     /// column as <see cref="DbColumn.BaseTableName"/> and <see cref="DbColumn.BaseColumnName"/> (view field inference).
     /// </summary>

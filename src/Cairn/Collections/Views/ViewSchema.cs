@@ -173,6 +173,13 @@ internal sealed partial class ViewSchema(SqlDialect dialect)
     };
 
     // LIMIT 0 prepares the query, reporting its columns and their origins, without reading a row.
+    /// <summary>The collection table and column a view's result column reads directly, or null for a computed column.</summary>
+    public (string Table, string Column)? Origin(DbConnection connection, Collection view, string column)
+    {
+        var described = Describe(connection, null, view.ViewQuery ?? "").FirstOrDefault(c => c.ColumnName == column);
+        return described is { BaseTableName: { Length: > 0 } table, BaseColumnName: { Length: > 0 } origin } ? (table, origin) : null;
+    }
+
     private List<DbColumn> Describe(DbConnection connection, DbTransaction? transaction, string statement)
     {
         using var command = connection.CreateCommand($"SELECT * FROM (\n{statement}\n) AS {dialect.Quote("_view")} LIMIT 0");

@@ -11,6 +11,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
 
+    public override bool ViewIdsKeepTheirType => true;
+
     // JSON values are declared TEXT, not JSON: SQLite gives an unknown type name NUMERIC affinity,
     // which would silently turn a stored JSON "123" into an integer.
     public override string ColumnType(ColumnKind kind) => kind switch
