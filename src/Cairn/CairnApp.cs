@@ -93,14 +93,7 @@ public static class CairnApp
         services.AddHostedService<RealtimeDispatcher>();
         services.AddSingleton<RecordRules>();
         services.AddSingleton<RecordService>();
-        services.AddSingleton<IBlobStore>(options.S3 is { } s3 ? new Files.S3.S3BlobStore(s3) : new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
-        services.AddSingleton<RecordFiles>();
-        services.AddSingleton<Files.Thumbnails.ThumbnailGenerator>();
-        services.AddSingleton<ViewFileSources>();
-        services.AddSingleton<Files.Tus.TusUploads>();
-        services.AddHostedService(s => s.GetRequiredService<Files.Tus.TusUploads>());
-        services.AddSingleton<Files.Tus.TusAttachments>();
-        services.AddHostedService(s => s.GetRequiredService<RecordFiles>());
+        services.AddFiles(options);
         services.AddSingleton<IRecordVisibility, Rules.ViewRuleVisibility>();
         services.AddSingleton<RecordExpander>();
         services.AddSingleton<TokenService>();
