@@ -2,6 +2,7 @@
 // names in the record, reading them back through pb.files.getURL, and protected files with pb.files.getToken.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { crc32, deflateSync } from "node:zlib";
 import PocketBase from "pocketbase";
 import { startCairn, superuserClient, uniqueName } from "./server.js";
 
@@ -89,4 +90,33 @@ test("a batch sends each item's files (pb.createBatch)", async () => {
   assert.equal(one.body.attachments.length, 2);
   assert.equal((await fetchText(pb.files.getURL(one.body, one.body.attachments[1]))).body, "second");
   assert.match(two.body.cover, /^batch_cover_[a-z0-9]{10}\.png$/);
+});
+
+/** A real, decodable PNG of width × height green pixels (8-bit RGB). */
+function png(width, height) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const length = Buffer.alloc(4); length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0); header.writeUInt32BE(height, 4); header[8] = 8; header[9] = 2;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([0, 160, 0]))]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
+test("thumbs: pb.files.getURL(record, name, {thumb}) gives the resized image, an unlisted size the original", async () => {
+  const guest = new PocketBase(server.url);
+  const record = await guest.collection(docs.name).create({ cover: new File([png(400, 300)], "photo.png", { type: "image/png" }) });
+  const size = async (options) => {
+    const response = await fetch(guest.files.getURL(record, record.cover, options));
+    assert.equal(response.status, 200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  };
+  assert.deepEqual(await size({ thumb: "100x100" }), [100, 100]);
+  assert.deepEqual(await size({ thumb: "50x50" }), [400, 300]);
+  assert.deepEqual(await size({}), [400, 300]);
 });
