@@ -13,6 +13,7 @@ using Cairn.Files;
 using Cairn.Files.Tus;
 using Cairn.Mail;
 using Cairn.Observability;
+using Cairn.RateLimiting;
 using Cairn.Realtime;
 using Cairn.Records;
 using Cairn.Rules;
@@ -107,6 +108,7 @@ public static class CairnApp
         services.AddSingleton(options.BruteForce);
         services.AddSingleton<CredentialGuard>();
         services.AddCredentialRateLimit(options.BruteForce);
+        services.AddRateLimitRules(options.RateLimits);
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));

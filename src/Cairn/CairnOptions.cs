@@ -74,6 +74,9 @@ public sealed record CairnOptions
     /// <summary>An S3-compatible bucket for record files; null keeps them in the <c>storage</c> folder of <see cref="DataDir"/>.</summary>
     public Files.S3.S3Options? S3 { get; init; }
 
+    /// <summary>Rate-limit rules (<c>settings.rateLimits</c>): off by default, with PocketBase's default rules.</summary>
+    public RateLimiting.RateLimitSettings RateLimits { get; init; } = new();
+
     /// <summary>Limits of tus resumable uploads.</summary>
     public Files.Tus.TusOptions Tus { get; init; } = new();
 
@@ -101,6 +104,10 @@ public sealed record CairnOptions
         if (Realtime.Validate() is { } realtime) return realtime;
         if (Tus.Validate() is { } tus) return tus;
         if (S3?.Validate() is { } s3) return s3;
+        foreach (var (rule, i) in RateLimits.Rules.Select((r, i) => (r, i)))
+            if (rule.Problem() is var (field, message)) return $"--rate-limits: rule {i} ({rule.Label}): {field}: {message}";
+        if (RateLimits.ExcludedIPs.FirstOrDefault(p => !Api.ClientIpResolver.TryParseNetwork(p, out _)) is { } excluded)
+            return $"--rate-limits: excludedIPs: \"{excluded}\" is not an IP address or CIDR range.";
         return null;
     }
 

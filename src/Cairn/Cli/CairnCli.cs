@@ -15,6 +15,7 @@ namespace Cairn.Cli;
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 ///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
+///             [--rate-limits rate-limits.json]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -129,9 +130,15 @@ public static class CairnCli
         var s3Bucket = new Option<string>("--s3-bucket") { Description = "The bucket for record files (env CAIRN_S3_BUCKET).", DefaultValueFactory = _ => Env("CAIRN_S3_BUCKET", "") };
         var s3Region = new Option<string>("--s3-region") { Description = "The signing region (env CAIRN_S3_REGION).", DefaultValueFactory = _ => Env("CAIRN_S3_REGION", "us-east-1") };
 
+        var rateLimits = new Option<string?>("--rate-limits")
+        {
+            Description = "A JSON file of rate-limit settings, {enabled, excludedIPs, rules:[{label, audience, duration, maxRequests, algorithm, by}]} (env CAIRN_RATE_LIMITS).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_RATE_LIMITS") is { Length: > 0 } f ? f : null,
+        };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region };
+            s3Endpoint, s3Bucket, s3Region, rateLimits };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -170,6 +177,7 @@ public static class CairnCli
                     AccessKey = Env("CAIRN_S3_ACCESS_KEY", ""), SecretKey = Env("CAIRN_S3_SECRET_KEY", ""),
                 }
                 : null,
+            RateLimits = RateLimitsFile(result.GetValue(rateLimits)),
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };
@@ -212,6 +220,20 @@ public static class CairnCli
         var smtp = Mail.SmtpOptions.TryParse(url, tls, out var problem) ?? throw new CliException(problem!);
         if (!MimeKit.MailboxAddress.TryParse(from, out var sender)) throw new CliException($"--smtp-from \"{from}\" must be an email address (or Name <address>).");
         return smtp with { FromAddress = sender.Address, FromName = sender.Name ?? "" };
+    }
+
+    private static RateLimiting.RateLimitSettings RateLimitsFile(string? path)
+    {
+        if (path is null) return new();
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<RateLimiting.RateLimitSettings>(File.ReadAllText(path), Api.CairnJson.Options)
+                   ?? throw new CliException($"--rate-limits {path}: the file holds no settings.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            throw new CliException($"--rate-limits {path}: {e.Message}");
+        }
     }
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
