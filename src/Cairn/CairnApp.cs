@@ -50,6 +50,9 @@ public static class CairnApp
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxBodySize;
+            k.Limits.RequestHeadersTimeout = options.HeaderTimeout;
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
@@ -127,7 +130,9 @@ public static class CairnApp
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(context => EmptyErrorBody(context.HttpContext));
-        app.UseCors(cors => cors.AllowAnyOrigin().WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", .. TusApi.ResponseHeaders]));
+        var origins = app.Services.GetRequiredService<CairnOptions>().CorsOrigins;
+        app.UseCors(cors => (origins.Contains("*") ? cors.AllowAnyOrigin() : cors.WithOrigins([.. origins]))
+            .WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", .. TusApi.ResponseHeaders]));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();

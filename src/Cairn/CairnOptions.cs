@@ -74,6 +74,19 @@ public sealed record CairnOptions
     /// <summary>An S3-compatible bucket for record files; null keeps them in the <c>storage</c> folder of <see cref="DataDir"/>.</summary>
     public Files.S3.S3Options? S3 { get; init; }
 
+    /// <summary>
+    /// How long a client may take to send a request's headers before the connection is closed: a slowloris client
+    /// (headers dribbled a byte at a time to hold connections open) is cut off after this. Bodies have their own
+    /// guard, Kestrel's minimum data rate (240 bytes/s after a 5 s grace), so a stalled upload ends with 408.
+    /// </summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Open connections (realtime ones included) the server accepts at once; null for no limit. Past it, new connections are closed at once.</summary>
+    public long? MaxConnections { get; init; }
+
+    /// <summary>Origins browsers may call the API from (CORS); <c>*</c>, PocketBase's default, allows any.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = ["*"];
+
     /// <summary>Rate-limit rules (<c>settings.rateLimits</c>): off by default, with PocketBase's default rules.</summary>
     public RateLimiting.RateLimitSettings RateLimits { get; init; } = new();
 
@@ -104,6 +117,10 @@ public sealed record CairnOptions
         if (Realtime.Validate() is { } realtime) return realtime;
         if (Tus.Validate() is { } tus) return tus;
         if (S3?.Validate() is { } s3) return s3;
+        if (HeaderTimeout <= TimeSpan.Zero) return "--header-timeout must be positive.";
+        if (MaxConnections is < 1) return "--max-connections must be at least 1.";
+        if (CorsOrigins.FirstOrDefault(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")) is { } origin)
+            return $"--origins \"{origin}\" must be an origin such as https://app.example.com, or *.";
         foreach (var (rule, i) in RateLimits.Rules.Select((r, i) => (r, i)))
             if (rule.Problem() is var (field, message)) return $"--rate-limits: rule {i} ({rule.Label}): {field}: {message}";
         if (RateLimits.ExcludedIPs.FirstOrDefault(p => !Api.ClientIpResolver.TryParseNetwork(p, out _)) is { } excluded)

@@ -57,9 +57,10 @@ public sealed class RequestBody
         {
             throw ApiException.BadRequest("Failed to read the request body.");
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        catch (BadHttpRequestException e) when (e.StatusCode is >= 400 and < 500)
         {
-            throw new ApiException(413, "Request entity too large.");
+            // Kestrel's limits (an IOException, so before the catch below): 413 past the body size, 408 for a body that stops arriving.
+            throw new ApiException(e.StatusCode, ErrorResponses.DefaultMessage(e.StatusCode));
         }
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {

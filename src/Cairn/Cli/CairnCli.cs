@@ -15,7 +15,7 @@ namespace Cairn.Cli;
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 ///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
-///             [--rate-limits rate-limits.json]
+///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -136,9 +136,25 @@ public static class CairnCli
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_RATE_LIMITS") is { Length: > 0 } f ? f : null,
         };
 
+        var origins = new Option<string[]>("--origins")
+        {
+            Description = "Origins browsers may call the API from (CORS), or * for any; repeat or separate with commas (env CAIRN_ORIGINS).",
+            DefaultValueFactory = _ => Env("CAIRN_ORIGINS", "*").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        var headerTimeout = new Option<double>("--header-timeout")
+        {
+            Description = "Seconds a client may take to send its request headers, against slowloris clients (env CAIRN_HEADER_TIMEOUT).",
+            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_HEADER_TIMEOUT", "15"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0,
+        };
+        var maxConnections = new Option<long?>("--max-connections")
+        {
+            Description = "Open connections accepted at once, realtime ones included; none by default (env CAIRN_MAX_CONNECTIONS).",
+            DefaultValueFactory = _ => long.TryParse(Env("CAIRN_MAX_CONNECTIONS", ""), out var n) ? n : null,
+        };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region, rateLimits };
+            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -178,6 +194,9 @@ public static class CairnCli
                 }
                 : null,
             RateLimits = RateLimitsFile(result.GetValue(rateLimits)),
+            CorsOrigins = result.GetValue(origins)!.SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+            HeaderTimeout = TimeSpan.FromSeconds(result.GetValue(headerTimeout)),
+            MaxConnections = result.GetValue(maxConnections),
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };
