@@ -112,6 +112,7 @@ public static class CairnApp
         services.AddSingleton<CredentialGuard>();
         services.AddCredentialRateLimit(options.BruteForce);
         services.AddRateLimitRules(options.RateLimits);
+        services.AddCairnTelemetry(options);
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
             options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
@@ -136,6 +137,7 @@ public static class CairnApp
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();
+        app.UseMetricsEndpoint();
         app.UseRateLimiter();
         app.UseWebSockets();
         // PocketBase routes have no trailing slash and no redirect for one; ASP.NET routing would ignore it.

@@ -87,6 +87,12 @@ public sealed record CairnOptions
     /// <summary>Origins browsers may call the API from (CORS); <c>*</c>, PocketBase's default, allows any.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = ["*"];
 
+    /// <summary>A secret a Prometheus scraper sends as <c>Authorization: Bearer …</c> to read <c>/api/metrics</c>; superusers may always.</summary>
+    public string? MetricsToken { get; init; }
+
+    /// <summary>An OpenTelemetry collector (<c>http://collector:4317</c>) that metrics and request traces are pushed to; null pushes nothing.</summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>Rate-limit rules (<c>settings.rateLimits</c>): off by default, with PocketBase's default rules.</summary>
     public RateLimiting.RateLimitSettings RateLimits { get; init; } = new();
 
@@ -118,6 +124,9 @@ public sealed record CairnOptions
         if (Tus.Validate() is { } tus) return tus;
         if (S3?.Validate() is { } s3) return s3;
         if (HeaderTimeout <= TimeSpan.Zero) return "--header-timeout must be positive.";
+        if (MetricsToken is { Length: < 16 }) return "The metrics token (CAIRN_METRICS_TOKEN) must be at least 16 characters.";
+        if (OtlpEndpoint is not null && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
+            return $"--otlp-endpoint \"{OtlpEndpoint}\" must be an http(s) URL.";
         if (MaxConnections is < 1) return "--max-connections must be at least 1.";
         if (CorsOrigins.FirstOrDefault(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")) is { } origin)
             return $"--origins \"{origin}\" must be an origin such as https://app.example.com, or *.";

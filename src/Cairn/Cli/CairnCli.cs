@@ -15,7 +15,8 @@ namespace Cairn.Cli;
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 ///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
-///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N]
+///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N] [--otlp-endpoint URL]
+///             (the Prometheus scraper's token for /api/metrics in CAIRN_METRICS_TOKEN)
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -152,9 +153,15 @@ public static class CairnCli
             DefaultValueFactory = _ => long.TryParse(Env("CAIRN_MAX_CONNECTIONS", ""), out var n) ? n : null,
         };
 
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
+        {
+            Description = "An OpenTelemetry collector to push metrics and request traces to, http://collector:4317 (env OTEL_EXPORTER_OTLP_ENDPOINT).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } e ? e : null,
+        };
+
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections };
+            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -197,6 +204,9 @@ public static class CairnCli
             CorsOrigins = result.GetValue(origins)!.SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
             HeaderTimeout = TimeSpan.FromSeconds(result.GetValue(headerTimeout)),
             MaxConnections = result.GetValue(maxConnections),
+            OtlpEndpoint = result.GetValue(otlpEndpoint),
+            // A secret: from the environment only, never a command line other users can read.
+            MetricsToken = Environment.GetEnvironmentVariable("CAIRN_METRICS_TOKEN") is { Length: > 0 } metricsToken ? metricsToken : null,
         }, configure));
 
         var email = new Argument<string>("email") { Description = "The superuser's email." };

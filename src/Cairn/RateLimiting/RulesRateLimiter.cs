@@ -15,7 +15,8 @@ namespace Cairn.RateLimiting;
 /// Superusers and excluded IPs are never limited. Every counted response carries <c>RateLimit-Policy</c> and
 /// <c>RateLimit</c> (the IETF draft's fields); a refusal is 429 with <c>Retry-After</c>.
 /// </summary>
-public sealed class RulesRateLimiter(RateLimitSettingsSource settings, IRateLimitStore store, CollectionRegistry registry) : PartitionedRateLimiter<HttpContext>
+public sealed class RulesRateLimiter(RateLimitSettingsSource settings, IRateLimitStore store, CollectionRegistry registry, Observability.CairnMetrics metrics)
+    : PartitionedRateLimiter<HttpContext>
 {
     protected override RateLimitLease AttemptAcquireCore(HttpContext context, int permitCount)
     {
@@ -33,11 +34,16 @@ public sealed class RulesRateLimiter(RateLimitSettingsSource settings, IRateLimi
         var headers = context.Response.Headers;
         headers["RateLimit-Policy"] = $"{rule.MaxRequests};w={rule.Duration}";
         headers["RateLimit"] = $"limit={decision.Limit}, remaining={decision.Remaining}, reset={Seconds(decision.Reset)}";
-        return decision.Allowed ? Lease.Through : new Lease(false, decision.RetryAfter);
+        if (decision.Allowed) return Lease.Through;
+        metrics.RateLimited(rule.Label);
+        var refusal = new Lease(false, decision.RetryAfter);
+        context.Items[typeof(RulesRateLimiter)] = refusal;
+        return refusal;
     }
 
+    // The middleware asks again, to wait in a queue, after a refusal; there is no queue, and counting the request twice would be wrong.
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext context, int permitCount, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(AttemptAcquireCore(context, permitCount));
+        ValueTask.FromResult(context.Items[typeof(RulesRateLimiter)] as RateLimitLease ?? AttemptAcquireCore(context, permitCount));
 
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => null;
 

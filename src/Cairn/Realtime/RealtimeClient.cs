@@ -140,6 +140,9 @@ public sealed class RealtimeClient
                 : _subscriptions.Where(s => !topics.Contains(s.Key)).ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>Messages waiting to be written (a metric: queue depth).</summary>
+    public int Queued => _queue.Reader.Count;
+
     /// <summary>Queues a message; a full queue means the client cannot keep up, and it is dropped.</summary>
     public bool Send(RealtimeMessage message)
     {
