@@ -2,7 +2,7 @@
 # Runs every test suite: the .NET tests (API scenarios, storage, crash and concurrency tests), the
 # Node suite that drives a live `cairn serve` with the official PocketBase JS SDK, both once on SQLite and
 # once on a throwaway PostgreSQL (scripts/postgres.sh), and an sqlmap scan of a live server
-# (tests/security). Installs what the suites need (npm packages, PostgreSQL, sqlmap) and ends with the
+# (tests/security). Installs what the suites need (npm packages, PostgreSQL, Prometheus, sqlmap) and ends with the
 # line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +31,13 @@ dotnet_suite() { # $1 = log file; runs the .NET suite (on PostgreSQL when CAIRN_
 
 # s3rver (npm): the S3 blob store's tests run against it (tests/Cairn.Tests/Files/S3).
 (cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error) || status=1
+# Prometheus (Debian): a test lets it scrape a live server (tests/Cairn.Tests/Observability/PrometheusScrapeTests.cs), which
+# starts its own on loopback; the packaged service is not wanted running, so it is stopped and disabled if systemd started it.
+if ! command -v prometheus >/dev/null; then
+  apt=(apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus)
+  "${apt[@]}" >/dev/null || { apt-get update -q >/dev/null && "${apt[@]}" >/dev/null; } || status=1
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
 
 echo "== .NET tests on SQLite"
 dotnet_suite "$results/dotnet.log"
