@@ -4,6 +4,7 @@ using Cairn.RateLimiting;
 namespace Cairn.Tests.Observability;
 
 /// <summary><c>/api/metrics</c>: the Prometheus text format, for superusers and the scraper's token only, with ASP.NET Core's and Cairn's instruments.</summary>
+[Collection(nameof(ProcessWideMeters))]
 public sealed class MetricsApiTests
 {
     private const string Token = "scraper-token-0123456789";

@@ -9,6 +9,7 @@ namespace Cairn.Tests.Observability;
 /// A real Prometheus (the Debian package; scripts/test.sh installs it) on loopback scrapes a live server's
 /// <c>/api/metrics</c> with the metrics token, and its query API then reports the server's request counts.
 /// </summary>
+[Collection(nameof(ProcessWideMeters))]
 public sealed class PrometheusScrapeTests
 {
     private const string Token = "prometheus-scrape-token-42";
