@@ -7,7 +7,8 @@ namespace Cairn.Tests.Observability;
 
 /// <summary>
 /// A real Prometheus (the Debian package; scripts/test.sh installs it) on loopback scrapes a live server's
-/// <c>/api/metrics</c> with the metrics token, and its query API then reports the server's request counts.
+/// <c>/api/metrics</c> with the metrics token, and its query API then reports the server's request counts and answers
+/// every query of the ready Grafana dashboard.
 /// </summary>
 [Collection(nameof(ProcessWideMeters))]
 public sealed class PrometheusScrapeTests
@@ -20,7 +21,9 @@ public sealed class PrometheusScrapeTests
     {
         var binary = new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("Prometheus is not installed: scripts/test.sh installs it (apt-get install prometheus).");
-        await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token });
+        // One rule, so that the dashboard's rejections panel has something to show.
+        var limits = new Cairn.RateLimiting.RateLimitSettings { Enabled = true, Rules = [new() { Label = "POST /api/nothing", Duration = 60, MaxRequests = 1 }] };
+        await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token, RateLimits = limits });
         var folder = Path.Combine(Path.GetTempPath(), "cairn-prometheus-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var port = FreePort();
@@ -47,6 +50,7 @@ public sealed class PrometheusScrapeTests
         try
         {
             for (var i = 0; i < 7; i++) await server.Client.GetAsync("/api/health", Ct);
+            for (var i = 0; i < 2; i++) await server.Client.PostAsync("/api/nothing", null, Ct);
 
             using var query = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             var count = 0.0;
@@ -67,6 +71,16 @@ public sealed class PrometheusScrapeTests
             Assert.Equal(7, count);
             var targets = JsonNode.Parse(await query.GetStringAsync("/api/v1/targets", Ct));
             Assert.Equal("up", targets!["data"]!["activeTargets"]![0]!["health"]!.GetValue<string>());
+
+            // Every query of the ready Grafana dashboard (deploy/grafana/cairn.json) is valid PromQL and finds data
+            // (rates need two scrapes in their window: the counts above may have come from the first).
+            await Task.Delay(2500, Ct);
+            foreach (var expression in DashboardQueries())
+            {
+                var answer = JsonNode.Parse(await query.GetStringAsync("/api/v1/query?query=" + Uri.EscapeDataString(expression), Ct))!;
+                Assert.Equal("success", answer["status"]!.GetValue<string>());
+                Assert.True(answer["data"]!["result"]!.AsArray().Count > 0, $"no data for {expression}");
+            }
         }
         finally
         {
@@ -74,6 +88,15 @@ public sealed class PrometheusScrapeTests
             await prometheus.WaitForExitAsync(CancellationToken.None);
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private static IEnumerable<string> DashboardQueries()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "deploy", "grafana", "cairn.json"))) root = root.Parent ?? throw new FileNotFoundException("deploy/grafana/cairn.json");
+        var dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(root.FullName, "deploy", "grafana", "cairn.json")))!;
+        return dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>()
+            .Replace("$job", "cairn").Replace("$__rate_interval", "1m"));
     }
 
     private static int FreePort()
