@@ -158,6 +158,7 @@ public static class CairnApp
         app.MapBatchApi();
         app.MapFilesApi();
         app.MapTusApi();
+        app.MapLogsApi();
         app.MapRealtimeSseApi();
         app.MapRealtimeWebSocketApi();
         app.MapOAuth2RedirectApi();

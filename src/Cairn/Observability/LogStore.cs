@@ -40,6 +40,8 @@ public sealed class LogStore : BackgroundService
 
     public SqliteDatabase Database { get; }
 
+    public TimeProvider Clock => _clock;
+
     public void Add(LogEntry entry)
     {
         if (_retention > TimeSpan.Zero || _console is not null) _queue.Writer.TryWrite(entry);
