@@ -56,7 +56,7 @@ public static class CairnApp
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
-        builder.Logging.SetMinimumLevel(options.Dev ? LogLevel.Debug : LogLevel.Information);
+        builder.Logging.SetMinimumLevel(options.LogLevel ?? (options.Dev ? LogLevel.Debug : LogLevel.Information));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Cairn writes its own request log; with hosting's off, a request (a realtime connection held for minutes
         // included) carries no diagnostics Activity or logging scope of its own.

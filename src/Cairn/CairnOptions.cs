@@ -99,6 +99,9 @@ public sealed record CairnOptions
     /// <summary>Limits of tus resumable uploads.</summary>
     public Files.Tus.TusOptions Tus { get; init; } = new();
 
+    /// <summary>The lowest level of the JSON log lines on standard output (debug, info, warn, error); null: info, or debug with <see cref="Dev"/>.</summary>
+    public Microsoft.Extensions.Logging.LogLevel? LogLevel { get; init; }
+
     /// <summary>Debug-level logs.</summary>
     public bool Dev { get; init; }
 

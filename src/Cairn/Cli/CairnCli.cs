@@ -11,7 +11,7 @@ namespace Cairn.Cli;
 /// <summary>
 /// The <c>cairn</c> command line:
 /// <code>
-/// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
+/// cairn serve [--http 127.0.0.1:8090] [--dir ./cairn_data] [--dev] [--log-level info] [--app-url URL] [--app-name NAME] [--smtp smtp://…] [--smtp-from ADDRESS]
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 ///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
@@ -42,6 +42,11 @@ public static class CairnCli
         };
         synchronous.AcceptOnlyFromAmong("full", "normal");
         var dev = new Option<bool>("--dev") { Description = "Debug logging." };
+        var logLevel = new Option<string?>("--log-level")
+        {
+            Description = "Lowest level of the JSON log lines: debug, info, warn or error (env CAIRN_LOG_LEVEL).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_LOG_LEVEL") is { Length: > 0 } l ? l : null,
+        };
         var logsMaxDays = new Option<int>("--logs-max-days")
         {
             Description = "Days request logs are kept in auxiliary.db; 0 stores none (env CAIRN_LOGS_MAX_DAYS).",
@@ -159,7 +164,7 @@ public static class CairnCli
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } e ? e : null,
         };
 
-        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, appName, appUrl, smtp, smtpTls, smtpFrom,
+        var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, logLevel, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
             s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
@@ -169,6 +174,15 @@ public static class CairnCli
             Database = result.GetValue(database),
             SynchronousFull = result.GetValue(synchronous) != "normal",
             Dev = result.GetValue(dev),
+            LogLevel = result.GetValue(logLevel) switch
+            {
+                "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+                "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+                "warn" => Microsoft.Extensions.Logging.LogLevel.Warning,
+                "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+                null => null,
+                var other => throw new CliException($"--log-level \"{other}\" must be debug, info, warn or error."),
+            },
             LogsMaxDays = result.GetValue(logsMaxDays),
             SlowQueryMs = result.GetValue(slowQueryMs),
             AppName = result.GetValue(appName)!,
@@ -228,7 +242,9 @@ public static class CairnCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"cairn: {parsed.Errors[0].Message} (see cairn --help)");
+            // One line, whatever the parser's message looks like (a list of allowed values comes one per line).
+            var message = string.Join(" ", parsed.Errors[0].Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Console.Error.WriteLine($"cairn: {message} (see cairn --help)");
             return 2;
         }
         try

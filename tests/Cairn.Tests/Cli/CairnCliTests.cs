@@ -49,6 +49,15 @@ public sealed class CairnCliTests
     [InlineData("--lockout-failures", "-1")]
     [InlineData("--lockout-ip-failures", "-1")]
     [InlineData("--lockout-minutes", "0")]
+    [InlineData("--tus-expiry-hours", "0")]
+    [InlineData("--tus-max-size", "0")]
+    [InlineData("--rate-limits", "/nonexistent/rate-limits.json")]
+    [InlineData("--origins", "not a url")]
+    [InlineData("--header-timeout", "0")]
+    [InlineData("--max-connections", "0")]
+    [InlineData("--otlp-endpoint", "collector:4317")]
+    [InlineData("--log-level", "loud")]
+    [InlineData("--s3-endpoint", "not-a-url")]
     public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
     {
         var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
