@@ -82,9 +82,10 @@ public static class CairnApp
         services.AddSingleton(options);
         services.AddSingleton(options.Batch);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IDatabase>(options.Database is { } connectionString
+        IDatabase engine = options.Database is { } connectionString
             ? new PostgresDatabase(connectionString)
-            : new SqliteDatabase(Path.Combine(options.DataDir, "data.db"), sqlite.Data));
+            : new SqliteDatabase(Path.Combine(options.DataDir, "data.db"), sqlite.Data);
+        services.AddSingleton<IDatabase>(s => new InstrumentedDatabase(engine, s.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(s => s.GetRequiredService<IDatabase>().Dialect);
         services.AddSingleton<CollectionRegistry>();
         services.AddSingleton<CollectionStore>();

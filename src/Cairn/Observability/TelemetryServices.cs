@@ -31,7 +31,7 @@ public static class TelemetryServices
         });
         // Traces cost an Activity per request; they are made only when there is somewhere to send them.
         if (options.OtlpEndpoint is { } traces)
-            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter(otlp => otlp.Endpoint = new Uri(traces)));
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(CairnMetrics.MeterName).AddOtlpExporter(otlp => otlp.Endpoint = new Uri(traces)));
         return services;
     }
 

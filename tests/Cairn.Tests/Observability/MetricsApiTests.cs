@@ -47,7 +47,7 @@ public sealed class MetricsApiTests
     }
 
     [Fact]
-    public async Task RequestsRealtimeAndRateLimits_AreMeasured()
+    public async Task RequestsDatabaseRealtimeAndRateLimits_AreMeasured()
     {
         var limits = new RateLimitSettings { Enabled = true, Rules = [new RateLimitRule { Label = "GET /api/health", Duration = 60, MaxRequests = 1 }] };
         await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token, RateLimits = limits });
@@ -59,6 +59,10 @@ public sealed class MetricsApiTests
 
         Assert.Contains("http_server_request_duration_seconds_count{", text);
         Assert.Contains("http_route=\"/api/health\"", text);
+        var database = TestDatabase.IsPostgres ? "postgresql" : "sqlite";
+        foreach (var operation in new[] { "read", "write" })
+            Assert.Contains(text.Split('\n'), line => line.StartsWith("cairn_db_operation_duration_seconds_count{", StringComparison.Ordinal)
+                && line.Contains($"db_operation=\"{operation}\"") && line.Contains($"db_system=\"{database}\"") && line.Contains("outcome=\"ok\"") && !line.EndsWith(" 0"));
         Assert.Contains("cairn_rate_limit_rejections_total{otel_scope_name=\"Cairn\",rule=\"GET /api/health\"} 1", text);
         Assert.Contains("cairn_realtime_connections{otel_scope_name=\"Cairn\",transport=\"sse\"} 1", text);
         Assert.Contains("cairn_realtime_connections{otel_scope_name=\"Cairn\",transport=\"websocket\"} 0", text);

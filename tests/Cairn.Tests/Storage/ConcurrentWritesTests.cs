@@ -124,7 +124,7 @@ public sealed class ConcurrentWritesTests
         Assert.SkipWhen(TestDatabase.IsPostgres, "Group commit is SQLite's single writer; PostgreSQL commits each transaction itself.");
         await using var server = await TestServer.StartAsync(o => o with { SynchronousFull = true });
         await server.CreatePublicAsync("posts", """[{"name":"title","type":"text"}]""");
-        var stats = ((SqliteDatabase)server.Service<IDatabase>()).WriterStats;
+        var stats = ((SqliteDatabase)((global::Cairn.Observability.InstrumentedDatabase)server.Service<IDatabase>()).Inner).WriterStats;
         var before = (stats.Batches, stats.Units);
 
         var creates = Enumerable.Range(0, 200).Select(i => Task.Run(() => server.SendAsync(HttpMethod.Post, "/api/collections/posts/records", new JsonObject { ["title"] = $"t{i}" })));
