@@ -87,6 +87,9 @@ public sealed record CairnOptions
     /// <summary>Origins browsers may call the API from (CORS); <c>*</c>, PocketBase's default, allows any.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = ["*"];
 
+    /// <summary>Collect metrics and serve <c>/api/metrics</c> (default); off, no instrument is listened to at all.</summary>
+    public bool Metrics { get; init; } = true;
+
     /// <summary>A secret a Prometheus scraper sends as <c>Authorization: Bearer …</c> to read <c>/api/metrics</c>; superusers may always.</summary>
     public string? MetricsToken { get; init; }
 

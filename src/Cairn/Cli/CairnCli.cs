@@ -15,7 +15,7 @@ namespace Cairn.Cli;
 ///             [--trusted-proxy IP|CIDR]… [--lockout-failures 10] [--lockout-ip-failures 50] [--lockout-minutes 15] [--credential-rate-limit 60]
 ///             [--allowed-origin URL]… [--realtime-queue 500] [--tus-max-size BYTES] [--tus-expiry-hours 24]
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
-///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N] [--otlp-endpoint URL]
+///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N] [--otlp-endpoint URL] [--no-metrics]
 ///             (the Prometheus scraper's token for /api/metrics in CAIRN_METRICS_TOKEN)
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
@@ -158,6 +158,7 @@ public static class CairnCli
             DefaultValueFactory = _ => long.TryParse(Env("CAIRN_MAX_CONNECTIONS", ""), out var n) ? n : null,
         };
 
+        var noMetrics = new Option<bool>("--no-metrics") { Description = "Collect no metrics and serve no /api/metrics." };
         var otlpEndpoint = new Option<string?>("--otlp-endpoint")
         {
             Description = "An OpenTelemetry collector to push metrics and request traces to, http://collector:4317 (env OTEL_EXPORTER_OTLP_ENDPOINT).",
@@ -166,7 +167,7 @@ public static class CairnCli
 
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, logLevel, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint };
+            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint, noMetrics };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -219,6 +220,7 @@ public static class CairnCli
             HeaderTimeout = TimeSpan.FromSeconds(result.GetValue(headerTimeout)),
             MaxConnections = result.GetValue(maxConnections),
             OtlpEndpoint = result.GetValue(otlpEndpoint),
+            Metrics = !result.GetValue(noMetrics),
             // A secret: from the environment only, never a command line other users can read.
             MetricsToken = Environment.GetEnvironmentVariable("CAIRN_METRICS_TOKEN") is { Length: > 0 } metricsToken ? metricsToken : null,
         }, configure));

@@ -24,7 +24,7 @@ public static class TelemetryServices
     {
         services.AddSingleton<CairnMetrics>();
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("cairn"));
-        telemetry.WithMetrics(metrics =>
+        if (options.Metrics) telemetry.WithMetrics(metrics =>
         {
             metrics.AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddMeter(CairnMetrics.MeterName).AddPrometheusExporter();
             if (options.OtlpEndpoint is { } endpoint) metrics.AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint));
@@ -38,7 +38,9 @@ public static class TelemetryServices
     /// <summary>Serves <c>/api/metrics</c> in the Prometheus text format, behind <see cref="RequireAccess"/>.</summary>
     public static WebApplication UseMetricsEndpoint(this WebApplication app)
     {
-        var token = app.Services.GetRequiredService<CairnOptions>().MetricsToken;
+        var options = app.Services.GetRequiredService<CairnOptions>();
+        if (!options.Metrics) return app;
+        var token = options.MetricsToken;
         app.UseWhen(context => context.Request.Path.Equals(MetricsPath, StringComparison.Ordinal), branch => branch.Use((context, next) => RequireAccess(context, token, next)));
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;

@@ -67,4 +67,12 @@ public sealed class MetricsApiTests
         Assert.Contains("cairn_realtime_connections{otel_scope_name=\"Cairn\",transport=\"sse\"} 1", text);
         Assert.Contains("cairn_realtime_connections{otel_scope_name=\"Cairn\",transport=\"websocket\"} 0", text);
     }
+
+    [Fact]
+    public async Task WithMetricsOff_ThereIsNoMetricsEndpoint()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Metrics = false });
+
+        Assert.Equal(404, (await ScrapeAsync(server, server.SuperuserToken)).Status);
+    }
 }
