@@ -79,7 +79,7 @@ public sealed class CairnCliTests
     public async Task Serve_Sigterm_DrainsAndClosesTheDatabaseCleanly()
     {
         var dir = TempDir();
-        var port = FreePort();
+        var port = Loopback.FreePort();
         using var process = Process.Start(Command("serve", "--dir", dir, "--http", $"127.0.0.1:{port}"))!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -117,10 +117,4 @@ public sealed class CairnCliTests
         return kill.ExitCode;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

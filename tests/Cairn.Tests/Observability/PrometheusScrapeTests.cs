@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
 namespace Cairn.Tests.Observability;
@@ -26,7 +24,7 @@ public sealed class PrometheusScrapeTests
         await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token, RateLimits = limits });
         var folder = Path.Combine(Path.GetTempPath(), "cairn-prometheus-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         await File.WriteAllTextAsync(Path.Combine(folder, "prometheus.yml"), $"""
             global:
               scrape_interval: 1s
@@ -99,10 +97,4 @@ public sealed class PrometheusScrapeTests
             .Replace("$job", "cairn").Replace("$__rate_interval", "1m"));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,6 @@
+using System.Net;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -44,7 +43,7 @@ public sealed class CrashTests
 
         public static async Task<ServerProcess> StartAsync(string dataDir, string? database)
         {
-            var port = FreePort();
+            var port = Loopback.FreePort();
             Assert.True(File.Exists(Dll), $"{Dll} is missing: the test project references Cairn.Server to build it");
             var info = new ProcessStartInfo(ServerProcess.DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { Dll, "serve", "--http", $"127.0.0.1:{port}", "--dir", dataDir, "--synchronous", "full" }.Concat(DatabaseArgs(database)))
@@ -56,12 +55,6 @@ public sealed class CrashTests
 
         public static string[] DatabaseArgs(string? database) => database is null ? [] : ["--db", database];
 
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
 
         private async Task WaitHealthyAsync()
         {

@@ -32,7 +32,7 @@ public sealed class S3rver : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         _process = Process.Start(new ProcessStartInfo("node", [Script(), "-d", _folder, "-a", "127.0.0.1", "-p", port.ToString(), "-s"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
@@ -58,12 +58,6 @@ public sealed class S3rver : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>s3rver accepts any well-formed signature made with its fixed key pair.</summary>
     public S3Options Options(string bucket, int partSize = 5 * 1024 * 1024) =>
