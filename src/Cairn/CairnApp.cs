@@ -134,7 +134,7 @@ public static class CairnApp
         app.UseStatusCodePages(context => EmptyErrorBody(context.HttpContext));
         var origins = app.Services.GetRequiredService<CairnOptions>().CorsOrigins;
         app.UseCors(cors => (origins.Contains("*") ? cors.AllowAnyOrigin() : cors.WithOrigins([.. origins]))
-            .WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", .. TusApi.ResponseHeaders]));
+            .WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", "Retry-After", "RateLimit", "RateLimit-Policy", .. TusApi.ResponseHeaders]));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SessionCsrfMiddleware>();
