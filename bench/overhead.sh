@@ -41,7 +41,7 @@ dotnet artifacts/cairn/Cairn.Server.dll superuser upsert "$email" "$password" --
 serve "$base_port" --no-metrics
 dotnet artifacts/bench/seed/Seed.dll --url "http://127.0.0.1:$base_port" --email "$email" --password "$password" --out "$out" >"$out/seed.txt"
 cat >"$out/rate-limits.json" <<'JSON'
-{"enabled": true, "rules": [{"label": "/api/", "duration": 10, "maxRequests": 100000000, "algorithm": "tokenBucket"}]}
+{"enabled": true, "rules": [{"label": "/api/", "duration": 10, "maxRequests": 1000000, "algorithm": "tokenBucket"}]}
 JSON
 declare -A port=([base]=$base_port [metrics]=$((base_port + 1)) [ratelimit]=$((base_port + 2)))
 serve "${port[metrics]}"
