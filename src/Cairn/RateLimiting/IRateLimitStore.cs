@@ -12,7 +12,8 @@ public interface IRateLimitStore
 /// <summary>Counters in a dictionary keyed by rule and client; idle ones are dropped by a sweep on the side.</summary>
 public sealed class InMemoryRateLimitStore(TimeProvider clock) : IRateLimitStore
 {
-    private readonly ConcurrentDictionary<string, RateLimitCounter> _counters = new();
+    // Keyed by the rule's value (a changed rule is another key, so it starts fresh) and the client: no string built per request.
+    private readonly ConcurrentDictionary<(RateLimitRule Rule, string Client), RateLimitCounter> _counters = new();
     private long _nextSweep;
 
     public int Count => _counters.Count;
@@ -21,7 +22,7 @@ public sealed class InMemoryRateLimitStore(TimeProvider clock) : IRateLimitStore
     {
         var now = clock.GetUtcNow();
         SweepIfDue(now);
-        return _counters.GetOrAdd(rule.Id + "\n" + client, _ => new RateLimitCounter(rule)).Acquire(now);
+        return _counters.GetOrAdd((rule, client), static key => new RateLimitCounter(key.Rule)).Acquire(now);
     }
 
     // Once a minute, by whichever request comes first: no timer, and memory bounded by the clients of the last windows.

@@ -40,9 +40,6 @@ public sealed record RateLimitRule
 
     [JsonIgnore] public TimeSpan Window => TimeSpan.FromSeconds(Duration);
 
-    /// <summary>The counter's identity: a changed rule starts with fresh counters.</summary>
-    [JsonIgnore] public string Id => $"{Label}|{Audience}|{Duration}|{MaxRequests}|{Algorithm}|{By}";
-
     public static readonly string[] Actions =
     [
         "list", "view", "create", "update", "delete", "file", "listAuthMethods", "authRefresh", "authWithPassword", "authWithOAuth2",

@@ -29,7 +29,8 @@ public sealed class RulesRateLimiter(RateLimitSettingsSource settings, IRateLimi
         var request = RateLimitRequest.Of(context, auth.Record is not null, name => registry.Find(name)?.Name);
         if (RateLimitRules.Match(current.Rules, request) is not { } rule) return Lease.Through;
 
-        var client = rule.By == "auth" && auth.Record is { } record ? $"auth:{record.Collection.Id}/{record.Id}" : $"ip:{ip}";
+        // An IP never starts with "auth:", so the two kinds of key cannot meet.
+        var client = rule.By == "auth" && auth.Record is { } record ? $"auth:{record.Collection.Id}/{record.Id}" : ip;
         var decision = store.Acquire(rule, client);
         var headers = context.Response.Headers;
         headers["RateLimit-Policy"] = $"{rule.MaxRequests};w={rule.Duration}";
