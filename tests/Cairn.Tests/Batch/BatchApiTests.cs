@@ -76,7 +76,7 @@ public sealed class BatchApiTests
         {
             var real = services.Single(d => d.ServiceType == typeof(IDatabase));
             services.Remove(real);
-            services.AddSingleton<IDatabase>(database = new StallingDatabase((IDatabase)real.ImplementationInstance!));
+            services.AddSingleton<IDatabase>(s => database = new StallingDatabase((IDatabase)real.ImplementationFactory!(s)));
         });
         await server.CreatePublicAsync("posts", """[{"name":"title","type":"text"}]""");
         database!.Stalled = true;

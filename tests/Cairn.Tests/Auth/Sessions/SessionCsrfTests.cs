@@ -45,7 +45,7 @@ public sealed class SessionCsrfTests
         var header = scenario.Proof switch
         {
             Proof.Header => session.Csrf,
-            Proof.WrongHeader => "A" + session.Csrf[1..],
+            Proof.WrongHeader => (session.Csrf[0] == 'A' ? "B" : "A") + session.Csrf[1..], // never the token itself
             Proof.OtherSessionsHeader => other.Csrf,
             Proof.SessionCookieAsHeader => session.Cookie,
             _ => null,
