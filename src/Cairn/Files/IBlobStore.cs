@@ -18,10 +18,13 @@ public interface IBlobStore
     /// Stores the local file at <paramref name="path"/>; with <paramref name="move"/> the file is taken over (a local
     /// store renames it rather than copying the bytes again), otherwise it is left as it was.
     /// </summary>
-    async Task WriteFileAsync(string key, string path, bool move, CancellationToken cancellationToken = default)
+    Task WriteFileAsync(string key, string path, bool move, CancellationToken cancellationToken = default) => CopyFileAsync(this, key, path, move, cancellationToken);
+
+    /// <summary>The plain way to <see cref="WriteFileAsync"/>: stream the file into <paramref name="store"/>, then delete it if it was handed over.</summary>
+    static async Task CopyFileAsync(IBlobStore store, string key, string path, bool move, CancellationToken cancellationToken)
     {
         await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan))
-            await WriteAsync(key, source, cancellationToken);
+            await store.WriteAsync(key, source, cancellationToken);
         if (move) File.Delete(path);
     }
 

@@ -68,9 +68,7 @@ public sealed class LocalBlobStore : IBlobStore
                 // Another file system (a temp folder mounted elsewhere): copy instead.
             }
         }
-        await using (var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan))
-            await WriteAsync(key, source, cancellationToken);
-        if (move) File.Delete(path);
+        await IBlobStore.CopyFileAsync(this, key, path, move, cancellationToken);
     }
 
     public Task<BlobInfo?> StatAsync(string key, CancellationToken cancellationToken = default)

@@ -149,7 +149,7 @@ public static class LogsApi
     private static DbCommand Command(DbConnection connection, string sql, QueryBindings bindings)
     {
         var command = connection.CreateCommand(sql);
-        foreach (var (name, value) in bindings.Parameters) command.AddParameter(name, value);
+        Rules.RecordRules.Bind(command, bindings);
         return command;
     }
 
