@@ -52,9 +52,11 @@ if ! pg=$(scripts/postgres.sh start "$pgdir"); then
   pg=""; echo "PostgreSQL did not start: the .NET and SDK PostgreSQL passes count as failed"
 fi
 
-echo "== .NET tests on PostgreSQL"
+# The PostgreSQL legs also cache every rule's list and view responses (off by default there): each scenario that
+# writes and then reads checks the cache's invalidation too. The SQLite legs run the default (public rules cached).
+echo "== .NET tests on PostgreSQL (response cache: all)"
 if [[ -n "$pg" ]]; then
-  CAIRN_TEST_POSTGRES="$pg" dotnet_suite "$results/dotnet-postgres.log"
+  CAIRN_TEST_CACHE=all CAIRN_TEST_POSTGRES="$pg" dotnet_suite "$results/dotnet-postgres.log"
 else
   echo "no PostgreSQL: counted as failed"; failed=$((failed + 1)); status=1
 fi
@@ -72,9 +74,9 @@ dotnet build src/Cairn.Server -c Release -o artifacts/cairn -nologo -v q -clp:"E
 (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error) || status=1
 sdk "$results/sdk.log"
 
-echo "== PocketBase JS SDK suite (tests/sdk) on PostgreSQL"
+echo "== PocketBase JS SDK suite (tests/sdk) on PostgreSQL (response cache: all)"
 if [[ -n "$pg" ]]; then
-  CAIRN_TEST_POSTGRES="$pg" sdk "$results/sdk-postgres.log"
+  CAIRN_CACHE=all CAIRN_TEST_POSTGRES="$pg" sdk "$results/sdk-postgres.log"
 else
   echo "no PostgreSQL: counted as failed"; failed=$((failed + 1)); status=1
 fi

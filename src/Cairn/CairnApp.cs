@@ -8,6 +8,7 @@ using Cairn.Auth.OAuth2;
 using Cairn.Auth.Sessions;
 using Cairn.Auth.EmailFlows;
 using Cairn.Batch;
+using Cairn.Caching;
 using Cairn.Collections;
 using Cairn.Files;
 using Cairn.Files.Tus;
@@ -91,6 +92,7 @@ public static class CairnApp
         services.AddSingleton<CollectionStore>();
         services.AddSingleton<SlowQueryLog>();
         services.AddSingleton<RecordStore>();
+        services.AddResponseCache(options);
         services.AddSingleton(options.Realtime);
         services.AddSingleton<IRealtimeBackplane, InProcessBackplane>();
         services.AddSingleton<RealtimeHub>();

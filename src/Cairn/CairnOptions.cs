@@ -99,6 +99,9 @@ public sealed record CairnOptions
     /// <summary>Rate-limit rules (<c>settings.rateLimits</c>): off by default, with PocketBase's default rules.</summary>
     public RateLimiting.RateLimitSettings RateLimits { get; init; } = new();
 
+    /// <summary>The record list and view response cache.</summary>
+    public Caching.ResponseCacheOptions Cache { get; init; } = new();
+
     /// <summary>Limits of tus resumable uploads.</summary>
     public Files.Tus.TusOptions Tus { get; init; } = new();
 
@@ -133,6 +136,7 @@ public sealed record CairnOptions
         if (MetricsToken is { Length: < 16 }) return "The metrics token (CAIRN_METRICS_TOKEN) must be at least 16 characters.";
         if (OtlpEndpoint is not null && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
             return $"--otlp-endpoint \"{OtlpEndpoint}\" must be an http(s) URL.";
+        if (Cache.Ttl <= TimeSpan.Zero) return "--cache-ttl must be positive.";
         if (MaxConnections is < 1) return "--max-connections must be at least 1.";
         if (CorsOrigins.FirstOrDefault(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")) is { } origin)
             return $"--origins \"{origin}\" must be an origin such as https://app.example.com, or *.";

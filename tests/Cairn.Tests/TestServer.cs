@@ -49,6 +49,8 @@ public sealed class TestServer : IAsyncDisposable
             CreateUsersCollection = false, // scenarios create the users collection they need
             // Every test client is 127.0.0.1; the per-IP credential limit has its own tests (CredentialRateLimitTests).
             BruteForce = new() { CredentialRequestsPerMinute = 0 },
+            // scripts/test.sh runs one leg with every rule's responses cached, so that each scenario also checks invalidation.
+            Cache = new() { Mode = Enum.TryParse<global::Cairn.Caching.ResponseCacheMode>(Environment.GetEnvironmentVariable("CAIRN_TEST_CACHE"), true, out var mode) ? mode : null },
         };
         options = configure?.Invoke(options) ?? options;
         var ownsDatabase = TestDatabase.SameDatabase(options.Database, database);

@@ -59,7 +59,7 @@ public static class AuthApi
     private static JsonObject MethodState(bool enabled, TimeSpan duration) =>
         new() { ["enabled"] = enabled, ["duration"] = enabled ? (long)duration.TotalSeconds : 0 };
 
-    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn, CredentialGuard guard)
+    private static async Task<IResult> AuthWithPassword(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, SignIn signIn, CredentialGuard guard, Caching.WriteGenerations generations)
     {
         var c = AuthRoute.AuthCollection(registry, collection);
         var options = c.AuthOptions["passwordAuth"] as JsonObject;
@@ -104,7 +104,7 @@ public static class AuthApi
             throw ApiException.BadRequest("Failed to authenticate.");
         }
         attempt.Succeed();
-        await PasswordRehash.IfCostChangedAsync(db, record, password, cost, context.RequestAborted);
+        await PasswordRehash.IfCostChangedAsync(db, generations, record, password, cost, context.RequestAborted);
         return await signIn.CompleteAsync(context, c, record, SignIn.Password);
     }
 

@@ -15,7 +15,7 @@ internal static class PasswordRehash
     /// sees changed). The write is conditional on the hash still being the one just verified, so a password
     /// changed meanwhile is never overwritten with the old one.
     /// </summary>
-    public static async Task<bool> IfCostChangedAsync(IDatabase db, Record record, string password, int cost, CancellationToken cancellationToken)
+    public static async Task<bool> IfCostChangedAsync(IDatabase db, Caching.WriteGenerations? generations, Record record, string password, int cost, CancellationToken cancellationToken)
     {
         var stored = record.GetString("password");
         if (PasswordHasher.CostOf(stored) is not { } current || current == cost) return false;
@@ -23,6 +23,7 @@ internal static class PasswordRehash
         var q = db.Dialect.Quote;
         var written = await db.WriteAsync(context =>
         {
+            generations?.Wrote(context, record.Collection); // the version moves: a cached ETag would go stale
             using var command = context.Command(
                 $"UPDATE {q(record.Collection.Name)} SET {q("password")} = @p0, {q(RecordsColumns.Version)} = {q(RecordsColumns.Version)} + 1 " +
                 $"WHERE {q("id")} = @p1 AND {q("password")} = @p2",

@@ -17,6 +17,7 @@ namespace Cairn.Cli;
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
 ///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N] [--otlp-endpoint URL] [--no-metrics]
 ///             (the Prometheus scraper's token for /api/metrics in CAIRN_METRICS_TOKEN)
+///             [--cache off|public|all] [--cache-ttl 300]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -158,6 +159,16 @@ public static class CairnCli
             DefaultValueFactory = _ => long.TryParse(Env("CAIRN_MAX_CONNECTIONS", ""), out var n) ? n : null,
         };
 
+        var cache = new Option<string?>("--cache")
+        {
+            Description = "Which record list/view responses are cached: off, public (rule \"\"; the default on SQLite) or all (each caller apart); off by default on PostgreSQL (env CAIRN_CACHE).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_CACHE"),
+        };
+        var cacheTtl = new Option<double>("--cache-ttl")
+        {
+            Description = "Seconds a cached response is kept at most; writes retire entries at once (env CAIRN_CACHE_TTL).",
+            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_CACHE_TTL", "300"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0,
+        };
         var noMetrics = new Option<bool>("--no-metrics") { Description = "Collect no metrics and serve no /api/metrics." };
         var otlpEndpoint = new Option<string?>("--otlp-endpoint")
         {
@@ -167,7 +178,7 @@ public static class CairnCli
 
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, logLevel, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint, noMetrics };
+            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint, noMetrics, cache, cacheTtl };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -221,6 +232,16 @@ public static class CairnCli
             MaxConnections = result.GetValue(maxConnections),
             OtlpEndpoint = result.GetValue(otlpEndpoint),
             Metrics = !result.GetValue(noMetrics),
+            Cache = new Caching.ResponseCacheOptions
+            {
+                Mode = result.GetValue(cache) switch
+                {
+                    null or "" => null,
+                    var mode when Enum.TryParse<Caching.ResponseCacheMode>(mode, ignoreCase: true, out var parsed) && !int.TryParse(mode, out _) => parsed,
+                    var other => throw new CliException($"--cache \"{other}\" must be off, public or all."),
+                },
+                Ttl = TimeSpan.FromSeconds(result.GetValue(cacheTtl)),
+            },
             // A secret: from the environment only, never a command line other users can read.
             MetricsToken = Environment.GetEnvironmentVariable("CAIRN_METRICS_TOKEN") is { Length: > 0 } metricsToken ? metricsToken : null,
         }, configure));

@@ -15,7 +15,7 @@ namespace Cairn.Records;
 /// value is a bound parameter; identifiers come from validated collection and field names. Every insert,
 /// update and delete, whichever API made it, is announced to realtime once its transaction commits.
 /// </summary>
-public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = null, Realtime.IRealtimeBackplane? realtime = null)
+public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = null, Realtime.IRealtimeBackplane? realtime = null, Caching.WriteGenerations? generations = null)
 {
     /// <summary>The most ids bound in one <c>IN (...)</c> list; well under SQLite's and PostgreSQL's parameter limits.</summary>
     public const int IdsPerQuery = 1000;
@@ -184,6 +184,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
 
     public void Insert(WriteContext context, Record record)
     {
+        generations?.Wrote(context, record.Collection);
         Insert(context, record, version: 1);
         record.Version = 1;
         Announce(context, "create", record.Clone());
@@ -196,7 +197,11 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     }
 
     /// <summary>Inserts a record read from another database as it is, its version included (<c>cairn migrate-to-postgres</c>).</summary>
-    public void InsertCopy(WriteContext context, Record record) => Insert(context, record, record.Version);
+    public void InsertCopy(WriteContext context, Record record)
+    {
+        generations?.Wrote(context, record.Collection);
+        Insert(context, record, record.Version);
+    }
 
     private void Insert(WriteContext context, Record record, long version)
     {
@@ -214,6 +219,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
     /// </summary>
     public void Update(WriteContext context, Record record, IReadOnlyCollection<string> changed, IReadOnlyDictionary<string, double> increments)
     {
+        generations?.Wrote(context, record.Collection);
         var sets = new List<string> { $"{dialect.Quote(RecordsColumns.Version)} = {dialect.Quote(RecordsColumns.Version)} + 1" };
         var values = new List<object?>();
         foreach (var field in record.Collection.Fields.Where(f => changed.Contains(f.Name) && f.Name != "id"))
@@ -239,6 +245,7 @@ public sealed class RecordStore(SqlDialect dialect, SlowQueryLog? slowQueries = 
 
     public void Delete(WriteContext context, Record record)
     {
+        generations?.Wrote(context, record.Collection);
         using var command = context.Command($"DELETE FROM {dialect.Quote(record.Collection.Name)} WHERE {dialect.Quote("id")} = @p0", record.Id);
         if (command.ExecuteNonQuery() > 0) Announce(context, "delete", record.Clone());
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
+using Cairn.Caching;
 using Cairn.Collections;
 using Cairn.Rules;
 using Cairn.Records.Expand;
@@ -37,7 +38,7 @@ public static class RecordsApi
     internal static Collection FindCollection(CollectionRegistry registry, string idOrName, string message = "Missing collection context.") =>
         registry.Find(idOrName) ?? throw ApiException.NotFound(message);
 
-    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander)
+    private static async Task<IResult> List(string collection, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander, ResponseCache cache)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
@@ -45,46 +46,65 @@ public static class RecordsApi
         var query = ListQuery.Parse(context.Request.Query);
         var request = RecordRules.Request(context, auth);
         var statement = RecordListStatement.Build(c, query, auth, request, rules, store);
-        var (items, total) = await db.ReadAsync(connection =>
+        async Task<RecordsResult> Load(CancellationToken cancellationToken)
         {
-            using var select = connection.CreateCommand(statement.Select, query.PerPage, (long)(query.Page - 1) * query.PerPage);
-            RecordRules.Bind(select, statement.Bindings);
-            var rows = store.Query(select, c);
-            rules.MarkManaged(connection, rows, auth, request);
-            var count = -1L;
-            if (!query.SkipTotal)
+            var (items, total) = await db.ReadAsync(connection =>
             {
-                using var counter = connection.CreateCommand(statement.Count);
-                RecordRules.Bind(counter, statement.Bindings);
-                count = Convert.ToInt64(store.QueryScalar(counter));
-            }
-            expander.Expand(connection, null, rows, context.Request.Query["expand"], auth, request);
-            return (rows, count);
-        }, context.RequestAborted);
+                using var select = connection.CreateCommand(statement.Select, query.PerPage, (long)(query.Page - 1) * query.PerPage);
+                RecordRules.Bind(select, statement.Bindings);
+                var rows = store.Query(select, c);
+                rules.MarkManaged(connection, rows, auth, request);
+                var count = -1L;
+                if (!query.SkipTotal)
+                {
+                    using var counter = connection.CreateCommand(statement.Count);
+                    RecordRules.Bind(counter, statement.Bindings);
+                    count = Convert.ToInt64(store.QueryScalar(counter));
+                }
+                expander.Expand(connection, null, rows, context.Request.Query["expand"], auth, request);
+                return (rows, count);
+            }, cancellationToken);
+            return RecordsResult.Page(query, items, total, auth);
+        }
 
-        return RecordsResult.Page(query, items, total, auth);
+        if (cache.KeyFor(context, c, "list", null, c.ListRule, auth) is not { } key) return await Load(context.RequestAborted);
+        return await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(Fields(context)), context.RequestAborted);
     }
 
-    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander)
+    private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander, ResponseCache cache)
     {
         var c = FindCollection(registry, collection);
         var auth = RequestAuth.Of(context);
         RuleGuard.Require(c.ViewRule, auth);
         var request = RecordRules.Request(context, auth);
-        var record = await db.ReadAsync(connection => Visible(connection, c, id, auth, request, store, rules), context.RequestAborted)
-                     ?? throw ApiException.NotFound();
-        // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304,
-        // and a view row has no version of its own (its sources change under it), so it gets no ETag.
         var expand = context.Request.Query["expand"].ToString();
-        var etag = c.IsView ? null : record.ETag;
-        if (etag is not null && expand.Length == 0 && context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(etag))
+        async Task<RecordsResult> Load(CancellationToken cancellationToken)
         {
-            context.Response.Headers.ETag = etag;
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            var record = await db.ReadAsync(connection => Visible(connection, c, id, auth, request, store, rules), cancellationToken)
+                         ?? throw ApiException.NotFound();
+            await expander.ExpandAsync(db, [record], expand, auth, request, cancellationToken);
+            // A view row has no version of its own (its sources change under it), so it gets no ETag.
+            return RecordsResult.One(record, auth, withETag: !c.IsView);
         }
-        await expander.ExpandAsync(db, [record], expand, auth, request, context.RequestAborted);
-        return RecordsResult.One(record, auth, withETag: etag is not null);
+
+        if (cache.KeyFor(context, c, "view", id, c.ViewRule, auth) is { } key)
+        {
+            var cached = await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(Fields(context)), context.RequestAborted);
+            return NotModified(context, cached.ETag, expand) ?? cached;
+        }
+        var result = await Load(context.RequestAborted);
+        return NotModified(context, result.ETag, expand) ?? result;
     }
+
+    // The ETag versions the record alone: a response that embeds other records (expand) is never answered 304.
+    private static IResult? NotModified(HttpContext context, string? etag, string expand)
+    {
+        if (etag is null || expand.Length > 0 || !context.Request.Headers.IfNoneMatch.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(etag)) return null;
+        context.Response.Headers.ETag = etag;
+        return Results.StatusCode(StatusCodes.Status304NotModified);
+    }
+
+    private static string? Fields(HttpContext context) => context.Request.Query.TryGetValue("fields", out var fields) ? fields.ToString() : null;
 
     // A record the view rule does not match is reported as missing (404), never as forbidden.
     private static Record? Visible(System.Data.Common.DbConnection connection, Collection c, string id, RequestAuth auth, Query.RequestData request, RecordStore store, RecordRules rules)

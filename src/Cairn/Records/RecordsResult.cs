@@ -32,6 +32,9 @@ internal sealed class RecordsResult : IResult
         (_record, _items, _query, _total, _auth) = (record, items, query, total, auth);
     }
 
+    /// <summary>The record's ETag, when the response is one record that has one.</summary>
+    public string? ETag => _record is not null && _withETag ? _record.ETag : null;
+
     private long TotalPages => _total < 0 ? -1 : (long)Math.Ceiling(_total / (double)_query!.PerPage);
 
     public async Task ExecuteAsync(HttpContext context)
@@ -39,28 +42,47 @@ internal sealed class RecordsResult : IResult
         var query = context.Request.Query;
         if (query.ContainsKey("fields"))
         {
-            await new PickedJson(ToJson(), etag: _withETag ? _record?.ETag : null).ExecuteAsync(context);
+            await new PickedJson(ToJson(), etag: ETag).ExecuteAsync(context);
             return;
         }
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        if (_record is not null && _withETag) response.Headers.ETag = _record.ETag;
+        if (ETag is not null) response.Headers.ETag = ETag;
         await using var writer = new Utf8JsonWriter(response.BodyWriter, CairnJson.WriterOptions);
-        if (_record is not null) RecordJson.Write(writer, _record, _auth);
-        else
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("page", _query!.Page);
-            writer.WriteNumber("perPage", _query.PerPage);
-            writer.WriteNumber("totalItems", _total);
-            writer.WriteNumber("totalPages", TotalPages);
-            writer.WriteStartArray("items");
-            foreach (var item in _items!) RecordJson.Write(writer, item, _auth);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
+        Write(writer);
         await writer.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>The response as the cache keeps it: the same bytes <see cref="ExecuteAsync"/> sends, with <paramref name="fields"/> (<c>?fields=</c>, null when absent) applied.</summary>
+    public Caching.CachedResponse ToCached(string? fields)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, CairnJson.WriterOptions))
+        {
+            if (fields is null) Write(writer);
+            else if (FieldsPicker.Apply(ToJson(), fields) is { } picked) picked.WriteTo(writer, CairnJson.Options);
+            else writer.WriteNullValue();
+        }
+        return new Caching.CachedResponse(buffer.WrittenSpan.ToArray(), ETag);
+    }
+
+    private void Write(Utf8JsonWriter writer)
+    {
+        if (_record is not null)
+        {
+            RecordJson.Write(writer, _record, _auth);
+            return;
+        }
+        writer.WriteStartObject();
+        writer.WriteNumber("page", _query!.Page);
+        writer.WriteNumber("perPage", _query.PerPage);
+        writer.WriteNumber("totalItems", _total);
+        writer.WriteNumber("totalPages", TotalPages);
+        writer.WriteStartArray("items");
+        foreach (var item in _items!) RecordJson.Write(writer, item, _auth);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     public JsonNode ToJson() => _record is not null

@@ -21,7 +21,7 @@ public sealed class PrometheusScrapeTests
             ?? throw new InvalidOperationException("Prometheus is not installed: scripts/test.sh installs it (apt-get install prometheus).");
         // One rule, so that the dashboard's rejections panel has something to show.
         var limits = new Cairn.RateLimiting.RateLimitSettings { Enabled = true, Rules = [new() { Label = "POST /api/nothing", Duration = 60, MaxRequests = 1 }] };
-        await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token, RateLimits = limits });
+        await using var server = await TestServer.StartAsync(o => o with { MetricsToken = Token, RateLimits = limits, Cache = new() { Mode = Cairn.Caching.ResponseCacheMode.Public } });
         var folder = Path.Combine(Path.GetTempPath(), "cairn-prometheus-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var port = Loopback.FreePort();
@@ -48,6 +48,9 @@ public sealed class PrometheusScrapeTests
         try
         {
             for (var i = 0; i < 7; i++) await server.Client.GetAsync("/api/health", Ct);
+            // A public list read twice: a miss and a hit for the cache panel.
+            await server.CreateCollectionAsync(new System.Text.Json.Nodes.JsonObject { ["name"] = "posts", ["listRule"] = "" });
+            for (var i = 0; i < 2; i++) await server.Client.GetAsync("/api/collections/posts/records", Ct);
             for (var i = 0; i < 2; i++) await server.Client.PostAsync("/api/nothing", null, Ct);
 
             using var query = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
