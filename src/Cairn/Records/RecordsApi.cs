@@ -46,6 +46,8 @@ public static class RecordsApi
         var query = ListQuery.Parse(context.Request.Query);
         var request = RecordRules.Request(context, auth);
         var statement = RecordListStatement.Build(c, query, auth, request, rules, store);
+        var expand = context.Request.Query["expand"].ToString();
+        // The loader never reads the HttpContext: under the cache it may run on for other callers after this request ended.
         async Task<RecordsResult> Load(CancellationToken cancellationToken)
         {
             var (items, total) = await db.ReadAsync(connection =>
@@ -61,14 +63,15 @@ public static class RecordsApi
                     RecordRules.Bind(counter, statement.Bindings);
                     count = Convert.ToInt64(store.QueryScalar(counter));
                 }
-                expander.Expand(connection, null, rows, context.Request.Query["expand"], auth, request);
+                expander.Expand(connection, null, rows, expand, auth, request);
                 return (rows, count);
             }, cancellationToken);
             return RecordsResult.Page(query, items, total, auth);
         }
 
         if (cache.KeyFor(context, c, "list", null, c.ListRule, auth) is not { } key) return await Load(context.RequestAborted);
-        return await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(Fields(context)), context.RequestAborted);
+        var fields = Fields(context);
+        return await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(fields), context.RequestAborted);
     }
 
     private static async Task<IResult> View(string collection, string id, HttpContext context, CollectionRegistry registry, IDatabase db, RecordStore store, RecordRules rules, RecordExpander expander, ResponseCache cache)
@@ -89,7 +92,8 @@ public static class RecordsApi
 
         if (cache.KeyFor(context, c, "view", id, c.ViewRule, auth) is { } key)
         {
-            var cached = await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(Fields(context)), context.RequestAborted);
+            var fields = Fields(context);
+            var cached = await cache.GetOrLoadAsync(key, async cancel => (await Load(cancel)).ToCached(fields), context.RequestAborted);
             return NotModified(context, cached.ETag, expand) ?? cached;
         }
         var result = await Load(context.RequestAborted);
