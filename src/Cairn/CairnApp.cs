@@ -45,8 +45,7 @@ public static class CairnApp
             Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
         });
-        CairnOptions.TryParseHttp(options.Http, out var host, out var port);
-        builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}");
+        builder.WebHost.UseUrls([Url(options.Http), .. options.MetricsHttp is { } metrics ? [Url(metrics)] : Array.Empty<string>()]);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -169,6 +168,12 @@ public static class CairnApp
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<RealtimeHub>().CloseAll(RealtimeCloseReason.ServerShutdown));
         app.Lifetime.ApplicationStopped.Register(() => DisposeDatabases(app.Services));
         return app;
+    }
+
+    private static string Url(string address)
+    {
+        CairnOptions.TryParseHttp(address, out var host, out var port);
+        return $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}";
     }
 
     // Unknown routes (404) and wrong methods (405) get the JSON error shape too.

@@ -93,6 +93,12 @@ public sealed record CairnOptions
     /// <summary>A secret a Prometheus scraper sends as <c>Authorization: Bearer …</c> to read <c>/api/metrics</c>; superusers may always.</summary>
     public string? MetricsToken { get; init; }
 
+    /// <summary>
+    /// A second address (<c>host:port</c>, port not 0) that serves only the metrics, at <c>/metrics</c>, to anyone who can
+    /// reach it: for a scraper on a private network, without a token. Null: metrics only on the API's address.
+    /// </summary>
+    public string? MetricsHttp { get; init; }
+
     /// <summary>An OpenTelemetry collector (<c>http://collector:4317</c>) that metrics and request traces are pushed to; null pushes nothing.</summary>
     public string? OtlpEndpoint { get; init; }
 
@@ -137,6 +143,9 @@ public sealed record CairnOptions
         if (OtlpEndpoint is not null && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
             return $"--otlp-endpoint \"{OtlpEndpoint}\" must be an http(s) URL.";
         if (Cache.Ttl <= TimeSpan.Zero) return "--cache-ttl must be positive.";
+        if (MetricsHttp is not null && (!TryParseHttp(MetricsHttp, out _, out var metricsPort) || metricsPort == 0))
+            return $"--metrics-http \"{MetricsHttp}\" must be a host:port address with a fixed port (for example 127.0.0.1:9464).";
+        if (MetricsHttp is not null && !Metrics) return "--metrics-http serves metrics, which --no-metrics turns off.";
         if (MaxConnections is < 1) return "--max-connections must be at least 1.";
         if (CorsOrigins.FirstOrDefault(o => o != "*" && !(Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")) is { } origin)
             return $"--origins \"{origin}\" must be an origin such as https://app.example.com, or *.";

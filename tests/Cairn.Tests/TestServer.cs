@@ -61,7 +61,8 @@ public sealed class TestServer : IAsyncDisposable
             services?.Invoke(b.Services);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => options.MetricsHttp is null || !a.EndsWith(":" + options.MetricsHttp.Split(':')[^1], StringComparison.Ordinal)); // the API's, not the metrics'
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
         var server = new TestServer(app, options.DataDir, client, ownsDataDir: options.DataDir == dataDir, ownsDatabase);
         await server.CreateSuperuserAsync();

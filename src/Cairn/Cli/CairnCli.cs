@@ -17,7 +17,7 @@ namespace Cairn.Cli;
 ///             [--s3-endpoint URL --s3-bucket NAME [--s3-region us-east-1]]   (keys in CAIRN_S3_ACCESS_KEY, CAIRN_S3_SECRET_KEY)
 ///             [--rate-limits rate-limits.json] [--origins URL|*]… [--header-timeout 15] [--max-connections N] [--otlp-endpoint URL] [--no-metrics]
 ///             (the Prometheus scraper's token for /api/metrics in CAIRN_METRICS_TOKEN)
-///             [--cache off|public|all] [--cache-ttl 300]
+///             [--metrics-http 127.0.0.1:9464] [--cache off|public|all] [--cache-ttl 300]
 /// cairn superuser upsert EMAIL PASSWORD [--dir ./cairn_data]
 /// cairn migrate-to-postgres --db postgres://… [--dir ./cairn_data]
 /// </code>
@@ -169,6 +169,11 @@ public static class CairnCli
             Description = "Seconds a cached response is kept at most; writes retire entries at once (env CAIRN_CACHE_TTL).",
             DefaultValueFactory = _ => double.TryParse(Env("CAIRN_CACHE_TTL", "300"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0,
         };
+        var metricsHttp = new Option<string?>("--metrics-http")
+        {
+            Description = "A second address, host:port, serving only /metrics to anyone who can reach it (a private network's scraper); env CAIRN_METRICS_HTTP.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAIRN_METRICS_HTTP") is { Length: > 0 } value ? value : null,
+        };
         var noMetrics = new Option<bool>("--no-metrics") { Description = "Collect no metrics and serve no /api/metrics." };
         var otlpEndpoint = new Option<string?>("--otlp-endpoint")
         {
@@ -178,7 +183,7 @@ public static class CairnCli
 
         var serve = new Command("serve", "Start the server.") { http, dir, database, synchronous, logsMaxDays, slowQueryMs, dev, logLevel, appName, appUrl, smtp, smtpTls, smtpFrom,
             trustedProxy, lockoutFailures, lockoutIpFailures, lockoutMinutes, credentialRateLimit, allowedOrigin, realtimeQueue, tusMaxSize, tusExpiryHours,
-            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint, noMetrics, cache, cacheTtl };
+            s3Endpoint, s3Bucket, s3Region, rateLimits, origins, headerTimeout, maxConnections, otlpEndpoint, noMetrics, metricsHttp, cache, cacheTtl };
         serve.SetAction((result, cancellationToken) => ServeAsync(new CairnOptions
         {
             Http = result.GetValue(http)!,
@@ -232,6 +237,7 @@ public static class CairnCli
             MaxConnections = result.GetValue(maxConnections),
             OtlpEndpoint = result.GetValue(otlpEndpoint),
             Metrics = !result.GetValue(noMetrics),
+            MetricsHttp = result.GetValue(metricsHttp),
             Cache = new Caching.ResponseCacheOptions
             {
                 Mode = result.GetValue(cache) switch

@@ -20,6 +20,9 @@ public static class TelemetryServices
 {
     public const string MetricsPath = "/api/metrics";
 
+    /// <summary>Where the separate metrics address (<see cref="CairnOptions.MetricsHttp"/>) serves them: Prometheus's default path.</summary>
+    public const string ScraperPath = "/metrics";
+
     public static IServiceCollection AddCairnTelemetry(this IServiceCollection services, CairnOptions options)
     {
         services.AddSingleton<CairnMetrics>();
@@ -44,6 +47,13 @@ public static class TelemetryServices
     {
         var options = app.Services.GetRequiredService<CairnOptions>();
         if (!options.Metrics) return app;
+        if (options.MetricsHttp is { } metricsHttp)
+        {
+            // The metrics address answers /metrics to anyone who reaches it, and nothing else: the API is not served there.
+            CairnOptions.TryParseHttp(metricsHttp, out _, out var port);
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Connection.LocalPort == port && context.Request.Path.Equals(ScraperPath, StringComparison.Ordinal));
+            app.UseWhen(context => context.Connection.LocalPort == port, branch => branch.Run(context => ErrorResponses.WriteAsync(context, 404)));
+        }
         var token = options.MetricsToken;
         app.UseWhen(context => context.Request.Path.Equals(MetricsPath, StringComparison.Ordinal), branch => branch.Use((context, next) => RequireAccess(context, token, next)));
         app.MapPrometheusScrapingEndpoint(MetricsPath);

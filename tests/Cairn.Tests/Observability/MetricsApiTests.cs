@@ -75,4 +75,23 @@ public sealed class MetricsApiTests
 
         Assert.Equal(404, (await ScrapeAsync(server, server.SuperuserToken)).Status);
     }
+
+    [Fact]
+    public async Task A_separate_metrics_address_serves_only_the_metrics_to_anyone()
+    {
+        var port = Loopback.FreePort();
+        await using var server = await TestServer.StartAsync(o => o with { MetricsHttp = $"127.0.0.1:{port}" });
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await server.Client.GetAsync("/api/health", Ct);
+
+        var metrics = await scraper.GetAsync("/metrics", Ct);
+        Assert.Equal(200, (int)metrics.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await metrics.Content.ReadAsStringAsync(Ct));
+        // Nothing of the API is reachable there, and the API's own address still guards its metrics.
+        Assert.Equal(404, (int)(await scraper.GetAsync("/api/health", Ct)).StatusCode);
+        Assert.Equal(404, (int)(await scraper.GetAsync("/api/metrics", Ct)).StatusCode);
+        Assert.Equal(404, (int)(await scraper.GetAsync($"/api/collections/{Cairn.Collections.Collection.SuperusersId}/records", Ct)).StatusCode);
+        Assert.Equal(401, (await ScrapeAsync(server, null)).Status);
+        Assert.Equal(404, (int)(await server.Client.GetAsync("/metrics", Ct)).StatusCode);
+    }
 }
