@@ -51,7 +51,7 @@ internal sealed class Section
     public double Number(string key, double fallback, bool integer = false) => _values[key] switch
     {
         null => fallback,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.GetValue<double>() is var n && (!integer || (n == Math.Floor(n) && Math.Abs(n) < 1e15)) => n,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && CairnJson.TryGetNumber(v, out var n) && (!integer || (n == Math.Floor(n) && Math.Abs(n) < 1e15)) => n,
         _ => Invalid(key, integer ? "Must be a whole number." : "Must be a number.", fallback),
     };
 
