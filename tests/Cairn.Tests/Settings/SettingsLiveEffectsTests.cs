@@ -48,6 +48,19 @@ public sealed class SettingsLiveEffectsTests
     }
 
     [Fact]
+    public async Task LogsMinLevel_StoresOnlyEntriesAtOrAboveIt()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        await server.PatchSettingsAsync("""{"logs":{"minLevel":4}}""");
+        await server.TaggedHealthAsync("ok-info");
+        await server.SendAsync(HttpMethod.Get, "/api/nowhere", configure: r => r.Headers.Add("X-Request-Id", "missing-warn"));
+
+        Assert.NotNull(await server.LoggedAsync("missing-warn")); // a 404 is logged at warn (4)
+        Assert.Null(await server.LoggedAsync("ok-info"));
+    }
+
+    [Fact]
     public async Task LogIpAndAuthIdOff_LeaveThemOutOfTheEntries()
     {
         await using var server = await TestServer.StartAsync();
