@@ -108,7 +108,7 @@ public static class SettingsJson
             {
                 Enabled = batch.Bool("enabled", f.Batch.Enabled), MaxRequests = (int)batch.Number("maxRequests", f.Batch.MaxRequests, integer: true),
                 Timeout = TimeSpan.FromSeconds(batch.Number("timeout", f.Batch.Timeout.TotalSeconds)),
-                MaxBodySize = (long)batch.Number("maxBodySize", f.Batch.MaxBodySize, integer: true) is var size && size == 0 ? new BatchOptions().MaxBodySize : size,
+                MaxBodySize = OrDefault((long)batch.Number("maxBodySize", f.Batch.MaxBodySize, integer: true), new BatchOptions().MaxBodySize),
             },
             RateLimits = new RateLimitSettings
             {
@@ -158,6 +158,9 @@ public static class SettingsJson
         var current = document["smtp"]!["security"]?.GetValue<string>();
         document["smtp"]!["security"] = implicitTls ? "implicit" : current == "implicit" ? "starttls" : current;
     }
+
+    // PocketBase's batch.maxBodySize: 0 means the default (128 MiB), not "nothing".
+    private static long OrDefault(long value, long fallback) => value == 0 ? fallback : value;
 
     private static bool IsBlank(JsonNode? value) => value is null || value is JsonValue v && v.TryGetValue<string>(out var text) && text.Length == 0;
 
