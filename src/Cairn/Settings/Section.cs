@@ -48,11 +48,26 @@ internal sealed class Section
         _ => Invalid(key, "Must be true or false.", fallback),
     };
 
-    public double Number(string key, double fallback, bool integer = false) => _values[key] switch
+    /// <summary>A number of at most a billion either way: enough for any setting, and never an overflow further on (a TimeSpan, an int).</summary>
+    public double Number(string key, double fallback) => _values[key] switch
     {
         null => fallback,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number && CairnJson.TryGetNumber(v, out var n) && (!integer || (n == Math.Floor(n) && Math.Abs(n) < 1e15)) => n,
-        _ => Invalid(key, integer ? "Must be a whole number." : "Must be a number.", fallback),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && CairnJson.TryGetNumber(v, out var n) && Math.Abs(n) <= 1e9 => n,
+        _ => Invalid(key, "Must be a number between -1000000000 and 1000000000.", fallback),
+    };
+
+    public int Int(string key, int fallback) => _values[key] switch
+    {
+        null => fallback,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && CairnJson.TryGetNumber(v, out var n) && n == Math.Floor(n) && n is >= int.MinValue and <= int.MaxValue => (int)n,
+        _ => Invalid(key, "Must be a whole number.", fallback),
+    };
+
+    public long Long(string key, long fallback) => _values[key] switch
+    {
+        null => fallback,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && CairnJson.TryGetNumber(v, out var n) && n == Math.Floor(n) && Math.Abs(n) < 1e15 => (long)n,
+        _ => Invalid(key, "Must be a whole number.", fallback),
     };
 
     public IReadOnlyList<string> Strings(string key, IReadOnlyList<string> fallback)
@@ -82,7 +97,7 @@ internal sealed class Section
             rules.Add(new RateLimitRule
             {
                 Label = rule.String("label", ""), Audience = rule.String("audience", ""),
-                Duration = (int)rule.Number("duration", 0, integer: true), MaxRequests = (int)rule.Number("maxRequests", 0, integer: true),
+                Duration = rule.Int("duration", 0), MaxRequests = rule.Int("maxRequests", 0),
                 Algorithm = rule.String("algorithm", "fixedWindow") switch
                 {
                     "fixedWindow" => RateLimitAlgorithm.FixedWindow, "tokenBucket" => RateLimitAlgorithm.TokenBucket, "slidingLog" => RateLimitAlgorithm.SlidingLog,

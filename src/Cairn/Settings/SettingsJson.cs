@@ -89,7 +89,7 @@ public static class SettingsJson
             },
             Smtp = new SmtpSettings
             {
-                Enabled = smtp.Bool("enabled", f.Smtp.Enabled), Host = smtp.String("host", f.Smtp.Host), Port = (int)smtp.Number("port", f.Smtp.Port, integer: true),
+                Enabled = smtp.Bool("enabled", f.Smtp.Enabled), Host = smtp.String("host", f.Smtp.Host), Port = smtp.Int("port", f.Smtp.Port),
                 Username = smtp.String("username", f.Smtp.Username), Password = smtp.String("password", f.Smtp.Password),
                 AuthMethod = smtp.String("authMethod", f.Smtp.AuthMethod), LocalName = smtp.String("localName", f.Smtp.LocalName),
                 Security = smtp.String("security", SecurityName(f.Smtp.Security)) switch
@@ -106,9 +106,9 @@ public static class SettingsJson
             },
             Batch = new BatchOptions
             {
-                Enabled = batch.Bool("enabled", f.Batch.Enabled), MaxRequests = (int)batch.Number("maxRequests", f.Batch.MaxRequests, integer: true),
+                Enabled = batch.Bool("enabled", f.Batch.Enabled), MaxRequests = batch.Int("maxRequests", f.Batch.MaxRequests),
                 Timeout = TimeSpan.FromSeconds(batch.Number("timeout", f.Batch.Timeout.TotalSeconds)),
-                MaxBodySize = OrDefault((long)batch.Number("maxBodySize", f.Batch.MaxBodySize, integer: true), new BatchOptions().MaxBodySize),
+                MaxBodySize = OrDefault(batch.Long("maxBodySize", f.Batch.MaxBodySize), new BatchOptions().MaxBodySize),
             },
             RateLimits = new RateLimitSettings
             {
@@ -122,7 +122,7 @@ public static class SettingsJson
             },
             Logs = new LogsSettings
             {
-                MaxDays = (int)logs.Number("maxDays", f.Logs.MaxDays, integer: true), MinLevel = (int)logs.Number("minLevel", f.Logs.MinLevel, integer: true),
+                MaxDays = logs.Int("maxDays", f.Logs.MaxDays), MinLevel = logs.Int("minLevel", f.Logs.MinLevel),
                 LogIP = logs.Bool("logIP", f.Logs.LogIP), LogAuthId = logs.Bool("logAuthId", f.Logs.LogAuthId),
             },
             SuperuserIPs = root.Strings("superuserIPs", f.SuperuserIPs),

@@ -17,7 +17,9 @@ public static class SettingsValidator
         errors.Nest("batch", Batch(settings.Batch));
         errors.Nest("rateLimits", RateLimits(settings.RateLimits));
         errors.Nest("trustedProxy", TrustedProxy(settings.TrustedProxy));
-        errors.Nest("logs", new ValidationErrors().AddIf(settings.Logs.MaxDays < 0, "maxDays", Min(0)));
+        errors.Nest("logs", new ValidationErrors()
+            .AddIf(settings.Logs.MaxDays < 0, "maxDays", Min(0))
+            .AddIf(settings.Logs.MaxDays > 36_500, "maxDays", Max(36_500)));
         errors.Nest("superuserIPs", Networks(settings.SuperuserIPs));
     }
 
@@ -49,6 +51,7 @@ public static class SettingsValidator
         .AddIf(batch.MaxRequests < (batch.Enabled ? 1 : 0), "maxRequests", Min(batch.Enabled ? 1 : 0))
         .AddIf(batch.Timeout <= TimeSpan.Zero && batch.Enabled, "timeout", ("validation_required", "Must be more than 0 seconds."))
         .AddIf(batch.Timeout < TimeSpan.Zero, "timeout", Min(0))
+        .AddIf(batch.Timeout > TimeSpan.FromDays(1), "timeout", Max(86_400)) // a cancellation timer takes at most ~24 days
         .AddIf(batch.MaxBodySize < 0, "maxBodySize", Min(0));
 
     private static ValidationErrors RateLimits(RateLimiting.RateLimitSettings limits)
@@ -78,6 +81,8 @@ public static class SettingsValidator
 
     private static readonly (string, string) Required = ("validation_required", "Cannot be blank.");
     private static readonly (string, string) TooLong = ("validation_length_out_of_range", "The length must be between 1 and 255.");
+
+    private static (string, string) Max(int max) => ("validation_max_less_equal_than_required", $"Must be no greater than {max}.");
 
     private static (string, string) Min(int min) => ("validation_min_greater_equal_than_required", $"Must be no less than {min}.");
 

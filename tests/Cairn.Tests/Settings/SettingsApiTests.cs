@@ -73,7 +73,7 @@ public sealed class SettingsApiTests
             {"meta":{"appName":"Changed","appURL":"not a url","senderAddress":"nobody"},
              "rateLimits":{"rules":[{"label":"/api/","duration":60,"maxRequests":10},{"label":"*:list","duration":0,"maxRequests":1}]},
              "trustedProxy":{"proxies":["10.0.0.1/8"]},"superuserIPs":["203.0.113.1","nope"],"smtp":{"enabled":true,"host":""},
-             "batch":{"maxRequests":-1}}
+             "batch":{"maxRequests":-1,"timeout":100000},"logs":{"maxDays":100000}}
             """));
 
         response.AssertError(400, Invalid);
@@ -87,6 +87,8 @@ public sealed class SettingsApiTests
         Assert.NotNull(data["superuserIPs"]!["1"]);
         Assert.Equal("validation_required", data["smtp"]!["host"].Str("code"));
         Assert.Equal("validation_min_greater_equal_than_required", data["batch"]!["maxRequests"].Str("code"));
+        Assert.Equal("validation_max_less_equal_than_required", data["batch"]!["timeout"].Str("code"));
+        Assert.Equal("validation_max_less_equal_than_required", data["logs"]!["maxDays"].Str("code"));
         Assert.Equal(before, (await server.AsSuperuser(HttpMethod.Get, "/api/settings")).Text);
     }
 
@@ -96,12 +98,14 @@ public sealed class SettingsApiTests
         await using var server = await TestServer.StartAsync();
 
         var response = await server.AsSuperuser(HttpMethod.Patch, "/api/settings",
-            JsonNode.Parse("""{"batch":{"enabled":"yes","maxRequests":1.5},"logs":"off","superuserIPs":"127.0.0.1"}"""));
+            JsonNode.Parse("""{"batch":{"enabled":"yes","maxRequests":1.5,"timeout":1e300},"smtp":{"port":1e12},"logs":"off","superuserIPs":"127.0.0.1"}"""));
 
         response.AssertError(400, Invalid);
         var data = response.Json!["data"]!;
         Assert.NotNull(data["batch"]!["enabled"]!["code"]);
         Assert.NotNull(data["batch"]!["maxRequests"]!["code"]);
+        Assert.NotNull(data["batch"]!["timeout"]!["code"]);
+        Assert.NotNull(data["smtp"]!["port"]!["code"]);
         Assert.NotNull(data["logs"]!["code"]);
         Assert.NotNull(data["superuserIPs"]!["code"]);
     }
