@@ -70,14 +70,14 @@ public static class SettingsJson
     /// </summary>
     public static AppSettings Parse(JsonObject document, AppSettings fallback, ValidationErrors errors)
     {
-        var meta = Section.Of(document, "meta");
-        var smtp = Section.Of(document, "smtp");
-        var s3 = Section.Of(document, "s3");
-        var batch = Section.Of(document, "batch");
-        var limits = Section.Of(document, "rateLimits");
-        var proxy = Section.Of(document, "trustedProxy");
-        var logs = Section.Of(document, "logs");
-        var root = Section.Of(document, null);
+        var meta = SettingsSection.Of(document, "meta");
+        var smtp = SettingsSection.Of(document, "smtp");
+        var s3 = SettingsSection.Of(document, "s3");
+        var batch = SettingsSection.Of(document, "batch");
+        var limits = SettingsSection.Of(document, "rateLimits");
+        var proxy = SettingsSection.Of(document, "trustedProxy");
+        var logs = SettingsSection.Of(document, "logs");
+        var root = SettingsSection.Of(document, null);
         var f = fallback;
         var settings = new AppSettings
         {

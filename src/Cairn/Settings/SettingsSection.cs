@@ -9,18 +9,18 @@ namespace Cairn.Settings;
 /// Reads the values of one section of a settings document (<c>meta</c>, <c>smtp</c>…, or the top level when
 /// <see cref="Name"/> is null): a missing key keeps its fallback, a value of the wrong type is a field error.
 /// </summary>
-internal sealed class Section
+internal sealed class SettingsSection
 {
     private readonly JsonObject _values;
 
-    private Section(JsonObject values, string? name)
+    private SettingsSection(JsonObject values, string? name)
     {
         _values = values;
         Name = name;
     }
 
     /// <summary>The section <paramref name="name"/> of <paramref name="document"/> (null: the top level); one that is not an object reads as empty, the caller reports it.</summary>
-    public static Section Of(JsonObject document, string? name) =>
+    public static SettingsSection Of(JsonObject document, string? name) =>
         new(name is null ? document : document[name] as JsonObject ?? [], name);
 
     public string? Name { get; }
@@ -37,7 +37,7 @@ internal sealed class Section
     {
         null when !_values.ContainsKey(key) => fallback,
         null => "",
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Trim(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(), // not trimmed: a password may end in a space
         _ => Invalid(key, "Must be a string.", fallback),
     };
 
@@ -92,7 +92,7 @@ internal sealed class Section
                 errors.Add(i.ToString(), "validation_invalid_value", "Must be an object.");
                 continue;
             }
-            var rule = new Section(item, null);
+            var rule = new SettingsSection(item, null);
             var defaults = new RateLimitRule();
             rules.Add(new RateLimitRule
             {
