@@ -19,6 +19,7 @@ using Cairn.Realtime;
 using Cairn.Records;
 using Cairn.Rules;
 using Cairn.Records.Expand;
+using Cairn.Settings;
 using Cairn.Storage;
 using Cairn.Storage.Postgres;
 using Cairn.Storage.Sqlite;
@@ -67,6 +68,8 @@ public static class CairnApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Settings first: the stored ones decide, among others, where record files are kept.
+        await app.Services.GetRequiredService<SettingsService>().InitializeAsync();
         await app.Services.GetRequiredService<CollectionStore>().InitializeAsync(options.CreateUsersCollection);
         await app.Services.GetRequiredService<LogStore>().InitializeAsync();
         app.UseCairn();
@@ -79,8 +82,8 @@ public static class CairnApp
         // Uploads of requests cut short by a crash are never claimed.
         if (Directory.Exists(options.TempFolder)) Directory.Delete(options.TempFolder, recursive: true);
         var sqlite = new SqlDatabaseOptions(options);
+        var flags = SettingsSeed.FromOptions(options);
         services.AddSingleton(options);
-        services.AddSingleton(options.Batch);
         services.AddSingleton(TimeProvider.System);
         IDatabase engine = options.Database is { } connectionString
             ? new PostgresDatabase(connectionString)
@@ -109,16 +112,17 @@ public static class CairnApp
         services.AddSingleton<SessionStore>();
         services.AddCairnMail(options);
         services.AddEmailFlows();
-        services.AddSingleton(new ClientIpResolver(options.TrustedProxies));
+        services.AddSingleton(new ClientIpResolver(flags.TrustedProxy));
         services.AddSingleton(options.BruteForce);
         services.AddSingleton<CredentialGuard>();
         services.AddCredentialRateLimit(options.BruteForce);
         services.AddRateLimitRules(options.RateLimits);
         services.AddCairnTelemetry(options);
         services.AddSingleton(s => new LogStore(new SqliteDatabase(Path.Combine(options.DataDir, "auxiliary.db"), sqlite.Auxiliary),
-            options.LogsMaxDays, s.GetRequiredService<TimeProvider>(),
+            flags.Logs, s.GetRequiredService<TimeProvider>(),
             options.RequestLogToConsole ? new RequestLogConsole(Console.OpenStandardOutput(), options.Dev ? -4 : 0) : null));
         services.AddHostedService(s => s.GetRequiredService<LogStore>());
+        services.AddSettings(options);
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
         services.AddCors();
@@ -138,6 +142,7 @@ public static class CairnApp
             .WithMethods("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE").AllowAnyHeader().WithExposedHeaders(["ETag", "X-Request-Id", "Retry-After", "RateLimit", "RateLimit-Policy", .. TusApi.ResponseHeaders]));
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseAuthentication();
+        app.UseMiddleware<SuperuserIpMiddleware>();
         app.UseMiddleware<SessionCsrfMiddleware>();
         app.UseMetricsEndpoint();
         app.UseRateLimiter();
@@ -161,6 +166,7 @@ public static class CairnApp
         app.MapFilesApi();
         app.MapTusApi();
         app.MapLogsApi();
+        app.MapSettingsApi();
         app.MapRealtimeSseApi();
         app.MapRealtimeWebSocketApi();
         app.MapOAuth2RedirectApi();

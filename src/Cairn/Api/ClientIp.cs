@@ -5,21 +5,34 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cairn.Api;
 
 /// <summary>
-/// The address a request really comes from: the TCP peer, unless the peer is one of the configured trusted
-/// proxies, in which case the proxy's <c>X-Forwarded-For</c> (or, without it, <c>X-Real-IP</c>) names the client.
-/// Anyone can send those headers, so they are believed only from a trusted peer; otherwise a client could
-/// pick a fresh address per request and walk past every per-IP counter (lockout, rate limits).
+/// The address a request really comes from: the TCP peer, unless the peer is one of the trusted proxies, in which case
+/// the first of the configured headers it sent (default <c>X-Forwarded-For</c>, then <c>X-Real-IP</c>) names the client.
+/// Anyone can send those headers, so they are believed only from a trusted peer; otherwise a client could pick a fresh
+/// address per request and walk past every per-IP counter (lockout, rate limits). The proxies and headers can change at
+/// run time (<c>settings.trustedProxy</c>): each change swaps in a new parsed snapshot, so no request reads half of one.
 /// </summary>
 public sealed class ClientIpResolver
 {
-    private readonly IReadOnlyList<IPNetwork> _trusted;
+    private volatile Snapshot _snapshot;
 
-    public ClientIpResolver(IEnumerable<string> trustedProxies)
+    public ClientIpResolver(IEnumerable<string> trustedProxies) => _snapshot = Parse(new TrustedProxySettings { Proxies = [.. trustedProxies] });
+
+    public ClientIpResolver(TrustedProxySettings settings) => _snapshot = Parse(settings);
+
+    /// <summary>Replaces the proxies and headers; the settings must have been validated (every proxy parses).</summary>
+    public void Configure(TrustedProxySettings settings) => _snapshot = Parse(settings);
+
+    private sealed record Snapshot(IReadOnlyList<IPNetwork> Trusted, IReadOnlyList<string> Headers, bool UseLeftmostIP)
+    {
+        public bool IsTrusted(IPAddress address) => Trusted.Any(n => n.Contains(address));
+    }
+
+    private static Snapshot Parse(TrustedProxySettings settings)
     {
         var trusted = new List<IPNetwork>();
-        foreach (var text in trustedProxies)
+        foreach (var text in settings.Proxies)
             trusted.Add(TryParseNetwork(text, out var network) ? network : throw new ArgumentException($"\"{text}\" is not an IP address or CIDR range."));
-        _trusted = trusted;
+        return new Snapshot(trusted, settings.Headers, settings.UseLeftmostIP);
     }
 
     /// <summary>Reads <c>10.0.0.1</c>, <c>10.0.0.0/8</c>, <c>::1</c> or <c>fd00::/8</c>; a single address is a network of one.</summary>
@@ -39,27 +52,44 @@ public sealed class ClientIpResolver
         return false;
     }
 
-    public bool IsTrusted(IPAddress address) => _trusted.Any(n => n.Contains(address));
+    /// <summary>Whether <paramref name="text"/> is an address inside one of <paramref name="networks"/> (IP lists of the settings).</summary>
+    public static bool IsInAny(string text, IEnumerable<IPNetwork> networks) =>
+        IPAddress.TryParse(text, out var address) && networks.Any(n => n.Contains(Normalize(address)));
+
+    public bool IsTrusted(IPAddress address) => _snapshot.IsTrusted(address);
 
     /// <summary>The client's address, or null when the connection has none (an in-process test host).</summary>
     public IPAddress? Resolve(HttpContext context)
     {
         if (context.Connection.RemoteIpAddress is not { } peer) return null;
+        var config = _snapshot;
         var client = Normalize(peer);
-        if (!IsTrusted(client)) return client;
-
-        // Each proxy appends the address it received the request from, so the list is read from the right:
-        // past every trusted hop, the first address is the client. Entries further left were written by
-        // the client itself and prove nothing.
-        var forwarded = context.Request.Headers["X-Forwarded-For"].SelectMany(v => (v ?? "").Split(',')).ToList();
-        if (forwarded.Count == 0)
-            return TryParseAddress(context.Request.Headers["X-Real-IP"].ToString(), out var real) ? real : client;
-        for (var i = forwarded.Count - 1; i >= 0; i--)
+        if (!config.IsTrusted(client)) return client;
+        foreach (var header in config.Headers)
         {
-            if (!TryParseAddress(forwarded[i], out var hop)) return client; // a trusted proxy wrote garbage: keep the last sure address
-            client = hop;
-            if (!IsTrusted(hop)) return hop;
+            var entries = context.Request.Headers[header].SelectMany(v => (v ?? "").Split(',')).Where(e => e.Trim().Length > 0).ToList();
+            if (entries.Count > 0) return FromList(entries, client, config);
         }
+        return client;
+    }
+
+    // Each proxy appends the address it received the request from, so the list is read from the right: past every
+    // trusted hop, the first address is the client. Entries further left were written by the client itself and prove
+    // nothing, unless the operator says the proxy replaces the header (useLeftmostIP): then the left-most one is taken,
+    // still only past the trusted hops and only because a trusted peer delivered the header.
+    private static IPAddress FromList(List<string> entries, IPAddress peer, Snapshot config)
+    {
+        var client = peer;
+        var i = entries.Count - 1;
+        for (; i >= 0; i--)
+        {
+            if (!TryParseAddress(entries[i], out var hop)) return client; // a trusted proxy wrote garbage: keep the last sure address
+            client = hop;
+            if (!config.IsTrusted(hop)) break;
+        }
+        if (config.UseLeftmostIP)
+            for (var j = 0; j < i; j++)
+                if (TryParseAddress(entries[j], out var leftmost)) return leftmost;
         return client;
     }
 

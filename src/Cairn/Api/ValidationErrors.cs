@@ -29,6 +29,13 @@ public sealed class ValidationErrors
         return this;
     }
 
+    /// <summary>Adds another error set's fields at this level (the first error per field still wins).</summary>
+    public ValidationErrors Include(ValidationErrors other)
+    {
+        Merge(_data, other._data);
+        return this;
+    }
+
     // Errors found in several passes (shape, then rules) over the same item add up; the first error per key wins.
     private static void Merge(JsonObject target, JsonObject source)
     {

@@ -42,9 +42,10 @@ public static class BatchApi
         public Record? Saved { get; set; }
     }
 
-    private static async Task<IResult> Run(HttpContext context, BatchOptions options, CairnOptions server, CollectionRegistry registry, IDatabase db,
+    private static async Task<IResult> Run(HttpContext context, Settings.LiveSettings settings, CairnOptions server, CollectionRegistry registry, IDatabase db,
         RecordService records, RecordExpander expander, TusAttachments tus)
     {
+        var options = settings.Current.Batch; // settings.batch, as it is when the batch starts
         if (!options.Enabled) throw ApiException.Forbidden("Batch requests are not allowed.");
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.MaxBodySize;
         // Which collection a file part is for is only known once @jsonPayload is read, which the SDK sends last: parts are

@@ -1,8 +1,8 @@
 namespace Cairn.Batch;
 
 /// <summary>
-/// Limits of <c>POST /api/batch</c>. PocketBase ships batch disabled until enabled in its settings;
-/// Cairn has no settings API yet, so batch is on by default and can be turned off here.
+/// Limits of <c>POST /api/batch</c>, <c>settings.batch</c> at run time (timeout in seconds there). PocketBase ships batch
+/// disabled until enabled in its settings; Cairn's start-up default is on, and a superuser can turn it off.
 /// </summary>
 public sealed record BatchOptions
 {

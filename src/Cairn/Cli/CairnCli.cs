@@ -24,6 +24,8 @@ namespace Cairn.Cli;
 /// Most flags also read an environment variable (CAIRN_HTTP, CAIRN_DIR, CAIRN_SYNCHRONOUS, CAIRN_LOGS_MAX_DAYS, CAIRN_SLOW_QUERY_MS, CAIRN_DB,
 /// CAIRN_APP_NAME, CAIRN_APP_URL, CAIRN_SMTP, CAIRN_SMTP_TLS, CAIRN_SMTP_FROM, CAIRN_TRUSTED_PROXIES, CAIRN_LOCKOUT_FAILURES,
 /// CAIRN_LOCKOUT_IP_FAILURES, CAIRN_LOCKOUT_MINUTES, CAIRN_TUS_MAX_SIZE, CAIRN_TUS_EXPIRY_HOURS, CAIRN_S3_ENDPOINT, CAIRN_S3_BUCKET, CAIRN_S3_REGION).
+/// The flags that are also settings (app name and URL, SMTP, S3, trusted proxies, log retention, rate limits) only seed
+/// them: once a superuser saves settings (PATCH /api/settings), the stored ones win at every start (docs/settings.md).
 /// </summary>
 public static class CairnCli
 {

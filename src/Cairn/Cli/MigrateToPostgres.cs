@@ -71,6 +71,7 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
             foreach (var collection in source.Collections.Where(c => !c.IsView))
                 copied[collection.Id] = await CopyAsync(collection, cancellationToken);
             await VerifyAsync(copied, cancellationToken);
+            await CopySettingsAsync(cancellationToken);
         }
         catch (DbException e)
         {
@@ -80,6 +81,17 @@ internal sealed class MigrateToPostgres(SqliteSnapshot source, PostgresDatabase 
         foreach (var (name, reason) in _failedViews) output.WriteLine($"  view {name} was not created: {reason}");
         throw new CliException($"records were copied and verified, but {_failedViews.Count} view collection(s) could not be created on PostgreSQL " +
                                $"({string.Join(", ", _failedViews.Keys)}): view queries are SQL, rewrite them for PostgreSQL and create them again");
+    }
+
+    // The saved settings win over flags at start (docs/settings.md): without them the migrated server would quietly fall
+    // back to its flags (another app URL in mails, rate limits off).
+    private async Task CopySettingsAsync(CancellationToken cancellationToken)
+    {
+        if (source.StoredSettings() is not { } json || System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonObject document) return;
+        var settings = new Settings.SettingsStore(target, TimeProvider.System);
+        await settings.InitializeAsync(cancellationToken);
+        await settings.SaveAsync(document, cancellationToken);
+        output.WriteLine("Stored settings copied.");
     }
 
     // A failure once the target has been written to leaves it half-filled, and a second run refuses a non-empty database.

@@ -66,6 +66,15 @@ internal sealed class SqliteSnapshot : IDisposable
         while (reader.Read()) yield return _records.Read(reader, collection);
     }
 
+    /// <summary>The settings document a superuser saved (<c>_params</c>), or null when there is none.</summary>
+    public string? StoredSettings()
+    {
+        using var table = Command("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_params'");
+        if (table.ExecuteScalar() is null) return null;
+        using var command = Command("""SELECT "value" FROM "_params" WHERE "id" = 'settings'""");
+        return command.ExecuteScalar() as string;
+    }
+
     private DbCommand Command(string sql)
     {
         var command = _connection.CreateCommand(sql);

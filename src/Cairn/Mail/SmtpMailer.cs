@@ -20,13 +20,20 @@ internal sealed partial class SmtpMailer(SmtpOptions smtp, ILogger<SmtpMailer> l
         mime.Body = new BodyBuilder { HtmlBody = message.Html, TextBody = FolderMailer.PlainText(message.Html) }.ToMessageBody();
 
         using var client = new SmtpClient { Timeout = 30_000 };
+        if (smtp.LocalName is { } localName) client.LocalDomain = localName;
         await client.ConnectAsync(smtp.Host, smtp.Port, smtp.Security switch
         {
             SmtpSecurity.None => SecureSocketOptions.None,
             SmtpSecurity.Implicit => SecureSocketOptions.SslOnConnect,
             _ => SecureSocketOptions.StartTls,
         }, cancellationToken);
-        if (smtp.Username is { Length: > 0 } user) await client.AuthenticateAsync(user, smtp.Password ?? "", cancellationToken);
+        if (smtp.Username is { Length: > 0 } user)
+        {
+            // The configured mechanism only, when the server offers it; otherwise MailKit's own choice among what it offers.
+            if (smtp.AuthMethod is { } method && client.AuthenticationMechanisms.Contains(method))
+                client.AuthenticationMechanisms.RemoveWhere(m => !string.Equals(m, method, StringComparison.OrdinalIgnoreCase));
+            await client.AuthenticateAsync(user, smtp.Password ?? "", cancellationToken);
+        }
         await client.SendAsync(mime, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
         Sent(logger, message.To, mime.Subject, smtp.Host, smtp.Port);

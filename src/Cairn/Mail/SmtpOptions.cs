@@ -25,6 +25,12 @@ public sealed record SmtpOptions
     public string? Password { get; init; }
     public SmtpSecurity Security { get; init; } = SmtpSecurity.StartTls;
 
+    /// <summary>The SASL mechanism to sign in with, <c>PLAIN</c> or <c>LOGIN</c>; null lets client and server agree on the best.</summary>
+    public string? AuthMethod { get; init; }
+
+    /// <summary>The name sent in EHLO (some relays require a real domain); null lets MailKit choose.</summary>
+    public string? LocalName { get; init; }
+
     /// <summary>The sender address, and the display name shown with it.</summary>
     public string FromAddress { get; init; } = "noreply@example.com";
     public string FromName { get; init; } = "";
@@ -68,7 +74,7 @@ public sealed record SmtpOptions
     // Records print every property; this one must not print the password.
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
-        builder.Append($"Host = {Host}, Port = {Port}, Username = {Username}, Password = {(Password is null ? "" : "***")}, Security = {Security}, FromAddress = {FromAddress}, FromName = {FromName}");
+        builder.Append($"Host = {Host}, Port = {Port}, Username = {Username}, Password = {(Password is null ? "" : "***")}, Security = {Security}, AuthMethod = {AuthMethod}, LocalName = {LocalName}, FromAddress = {FromAddress}, FromName = {FromName}");
         return true;
     }
 }

@@ -23,18 +23,17 @@ public sealed class LogStore : BackgroundService
     private const long IdSequenceSpan = 2_176_782_336; // 36^6
     private long _sequence = Random.Shared.NextInt64(IdSequenceSpan);
 
-    private readonly TimeSpan _retention;
     private readonly TimeProvider _clock;
     private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
-
-    /// <param name="maxDays">Days a log entry is kept (PocketBase's <c>logs.maxDays</c>, default 5); 0 turns request logs off.</param>
     private readonly RequestLogConsole? _console;
+    private volatile LogsSettings _settings;
 
-    public LogStore(SqliteDatabase database, int maxDays, TimeProvider clock, RequestLogConsole? console = null)
+    /// <param name="settings">Retention (PocketBase's <c>logs.maxDays</c>, default 5; 0 stores nothing), lowest stored level, and what entries may record.</param>
+    public LogStore(SqliteDatabase database, LogsSettings settings, TimeProvider clock, RequestLogConsole? console = null)
     {
         Database = database;
         _console = console;
-        _retention = TimeSpan.FromDays(maxDays);
+        _settings = settings;
         _clock = clock;
     }
 
@@ -42,10 +41,22 @@ public sealed class LogStore : BackgroundService
 
     public TimeProvider Clock => _clock;
 
+    /// <summary>The settings in force; <see cref="RequestLogMiddleware"/> reads <c>LogIP</c> and <c>LogAuthId</c> from here per request.</summary>
+    public LogsSettings Settings => _settings;
+
+    /// <summary>Applies changed settings to the next entries; a shorter retention is enforced at the next flush.</summary>
+    public void Configure(LogsSettings settings)
+    {
+        _settings = settings;
+        _nextCleanup = DateTimeOffset.MinValue;
+    }
+
     public void Add(LogEntry entry)
     {
-        if (_retention > TimeSpan.Zero || _console is not null) _queue.Writer.TryWrite(entry);
+        if (Stored(entry, _settings) || _console is not null) _queue.Writer.TryWrite(entry);
     }
+
+    private static bool Stored(LogEntry entry, LogsSettings settings) => settings.MaxDays > 0 && entry.Level >= settings.MinLevel;
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default) =>
         await Database.WriteAsync(context =>
@@ -77,7 +88,8 @@ public sealed class LogStore : BackgroundService
         if (batch.Count == 0) return;
         var data = batch.Select(e => e.Data.ToJsonString(CairnJson.Options)).ToArray();
         _console?.Write(batch, data);
-        if (_retention <= TimeSpan.Zero) return;
+        var settings = _settings;
+        if (!batch.Any(e => Stored(e, settings))) return;
         await Database.WriteAsync(context =>
         {
             // One statement for the batch: SQLite parses the INSERT once, not once per entry.
@@ -86,6 +98,7 @@ public sealed class LogStore : BackgroundService
             for (var i = 0; i < batch.Count; i++)
             {
                 var entry = batch[i];
+                if (!Stored(entry, settings)) continue;
                 insert.Parameters[0].Value = NewLogId(entry.Created);
                 insert.Parameters[1].Value = entry.Level;
                 insert.Parameters[2].Value = entry.Message;
@@ -93,18 +106,18 @@ public sealed class LogStore : BackgroundService
                 insert.Parameters[4].Value = CairnJson.FormatDate(entry.Created);
                 insert.ExecuteNonQuery();
             }
-            DeleteExpired(context);
+            DeleteExpired(context, TimeSpan.FromDays(settings.MaxDays));
             return true;
         });
     }
 
     // Retention runs at most hourly, inside a flush, so the table stays bounded without a timer of its own.
-    private void DeleteExpired(WriteContext context)
+    private void DeleteExpired(WriteContext context, TimeSpan retention)
     {
         var now = _clock.GetUtcNow();
         if (now < _nextCleanup) return;
         _nextCleanup = now.AddHours(1);
-        using var delete = context.Command("""DELETE FROM "_logs" WHERE "created" < @p0""", CairnJson.FormatDate(now - _retention));
+        using var delete = context.Command("""DELETE FROM "_logs" WHERE "created" < @p0""", CairnJson.FormatDate(now - retention));
         delete.ExecuteNonQuery();
     }
 

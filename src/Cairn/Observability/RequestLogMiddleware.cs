@@ -25,6 +25,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, LogStore logs, 
             var status = context.Response.StatusCode;
             var request = context.Request;
             var auth = RequestAuth.Of(context);
+            var settings = logs.Settings;
             var data = new JsonObject
             {
                 ["type"] = "request",
@@ -35,10 +36,15 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, LogStore logs, 
                 ["referer"] = request.Headers.Referer.ToString(),
                 ["userAgent"] = request.Headers.UserAgent.ToString(),
                 ["auth"] = auth.Record?.Collection.Name ?? "",
-                ["authId"] = auth.Record?.Id ?? "",
-                ["remoteIP"] = context.Connection.RemoteIpAddress?.ToString() ?? "",
                 ["requestId"] = CorrelationId.Of(context),
             };
+            // Both are personal data where privacy law says so: settings.logs decides whether they are kept at all.
+            if (settings.LogAuthId) data["authId"] = auth.Record?.Id ?? "";
+            if (settings.LogIP)
+            {
+                data["userIP"] = ClientIp.Of(context);
+                data["remoteIP"] = context.Connection.RemoteIpAddress?.ToString() ?? "";
+            }
             if (context.Features.Get<RequestOutcome>() is { } outcome) data["error"] = outcome.Error;
             // The query string is left out: it can carry file tokens.
             var message = $"{request.Method} {request.Path} {status} in {Math.Round(elapsed, 3)} ms ({CorrelationId.Of(context)})";

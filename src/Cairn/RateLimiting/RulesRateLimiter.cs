@@ -77,7 +77,7 @@ public sealed class RateLimitSettingsSource
 
     public void Replace(RateLimitSettings settings) => _snapshot = new Snapshot(settings);
 
-    public bool IsExcluded(string ip) => IPAddress.TryParse(ip, out var address) && _snapshot.Excluded.Any(n => n.Contains(address));
+    public bool IsExcluded(string ip) => ClientIpResolver.IsInAny(ip, _snapshot.Excluded);
 
     private sealed record Snapshot(RateLimitSettings Settings)
     {

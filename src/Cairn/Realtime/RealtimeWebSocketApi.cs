@@ -49,7 +49,7 @@ public static class RealtimeWebSocketApi
         return app;
     }
 
-    private static async Task Connect(HttpContext context, RealtimeHub hub, CollectionRegistry registry, TokenService tokens, CairnOptions options)
+    private static async Task Connect(HttpContext context, RealtimeHub hub, CollectionRegistry registry, TokenService tokens, CairnOptions options, Settings.LiveSettings settings)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -57,7 +57,7 @@ public static class RealtimeWebSocketApi
             return;
         }
         // A browser sends its cookies with the upgrade whatever page opened it: only allowed origins may use them.
-        if (!OriginAllowed(context, options))
+        if (!OriginAllowed(context, options, settings.Current.Meta.AppUrl))
         {
             await ErrorResponses.WriteAsync(context, 403, "The request origin is not allowed.");
             return;
@@ -104,14 +104,14 @@ public static class RealtimeWebSocketApi
         if (socket.State != WebSocketState.Closed) socket.Abort();
     }
 
-    private static bool OriginAllowed(HttpContext context, CairnOptions options)
+    private static bool OriginAllowed(HttpContext context, CairnOptions options, string appUrl)
     {
         var origin = context.Request.Headers.Origin.ToString();
         if (origin.Length == 0) return true; // not a browser
         var allowed = options.Realtime.AllowedOrigins;
         if (allowed.Contains("*")) return true;
         var own = $"{context.Request.Scheme}://{context.Request.Host}";
-        return Same(origin, own) || Same(origin, options.PublicUrl) || allowed.Any(a => Same(origin, a));
+        return Same(origin, own) || Same(origin, appUrl) || allowed.Any(a => Same(origin, a));
     }
 
     private static bool Same(string origin, string url) =>

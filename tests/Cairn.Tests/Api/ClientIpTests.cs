@@ -69,4 +69,53 @@ public sealed class ClientIpTests
         if (valid) Assert.Null(problem);
         else Assert.StartsWith("--trusted-proxy", problem);
     }
+
+    private static string? ResolveWith(TrustedProxySettings settings, string peer, params (string Name, string Value)[] headers)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
+        foreach (var (name, value) in headers) context.Request.Headers[name] = value;
+        return new ClientIpResolver(settings).Resolve(context)?.ToString();
+    }
+
+    [Fact]
+    public void Headers_AreTriedInTheConfiguredOrder_AndOnlyThoseAreRead()
+    {
+        var realIpFirst = new TrustedProxySettings { Proxies = ["10.0.0.0/8"], Headers = ["X-Real-IP", "X-Forwarded-For"] };
+        var cloudflare = new TrustedProxySettings { Proxies = ["10.0.0.0/8"], Headers = ["CF-Connecting-IP"] };
+        var none = new TrustedProxySettings { Proxies = ["10.0.0.0/8"], Headers = [] };
+        (string, string) xff = ("X-Forwarded-For", "203.0.113.1"), real = ("X-Real-IP", "203.0.113.2"), cf = ("CF-Connecting-IP", "203.0.113.3");
+
+        Assert.Equal("203.0.113.2", ResolveWith(realIpFirst, "10.0.0.5", xff, real));
+        Assert.Equal("203.0.113.1", ResolveWith(realIpFirst, "10.0.0.5", xff));
+        Assert.Equal("203.0.113.3", ResolveWith(cloudflare, "10.0.0.5", xff, real, cf));
+        Assert.Equal("10.0.0.5", ResolveWith(cloudflare, "10.0.0.5", xff, real));
+        Assert.Equal("10.0.0.5", ResolveWith(none, "10.0.0.5", xff, real));
+    }
+
+    [Theory]
+    [InlineData("6.6.6.6, 203.0.113.1", "6.6.6.6")]
+    [InlineData("6.6.6.6, 203.0.113.1, 10.0.0.7", "6.6.6.6")]
+    [InlineData("garbage, 203.0.113.1", "203.0.113.1")]
+    [InlineData("203.0.113.1", "203.0.113.1")]
+    public void UseLeftmostIP_TakesTheLeftMostAddress_PastTheTrustedHops(string forwardedFor, string expected) =>
+        Assert.Equal(expected, ResolveWith(new TrustedProxySettings { Proxies = ["10.0.0.0/8"], UseLeftmostIP = true }, "10.0.0.5", ("X-Forwarded-For", forwardedFor)));
+
+    [Fact]
+    public void UseLeftmostIP_NeverBelievesAnUntrustedPeer() =>
+        Assert.Equal("203.0.113.9", ResolveWith(new TrustedProxySettings { Proxies = ["10.0.0.0/8"], UseLeftmostIP = true }, "203.0.113.9", ("X-Forwarded-For", "6.6.6.6")));
+
+    [Fact]
+    public void Configure_ReplacesTheProxies_ForTheNextRequest()
+    {
+        var resolver = new ClientIpResolver([]);
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.5");
+        context.Request.Headers["X-Forwarded-For"] = "203.0.113.1";
+
+        var before = resolver.Resolve(context)?.ToString();
+        resolver.Configure(new TrustedProxySettings { Proxies = ["10.0.0.5"] });
+
+        Assert.Equal(("10.0.0.5", "203.0.113.1"), (before, resolver.Resolve(context)?.ToString()));
+    }
 }

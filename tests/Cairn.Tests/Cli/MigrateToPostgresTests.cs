@@ -32,6 +32,7 @@ public sealed class MigrateToPostgresTests
             await using (var seed = await TestServer.StartAsync(o => o with { DataDir = dir, Database = null }))
             {
                 (aliceToken, updatedPost, updatedETag) = await SeedAsync(seed);
+                Assert.Equal(200, (await seed.AsSuperuser(HttpMethod.Patch, "/api/settings", TestCollections.Json("""{"meta":{"appName":"Migrated"}}"""))).Status);
                 superuserToken = seed.SuperuserToken;
                 foreach (var collection in CollectionNames) before[collection] = await ListAllAsync(seed, collection);
                 before["collections"] = (await seed.AsSuperuser(HttpMethod.Get, "/api/collections?perPage=100")).Json!["items"]!;
@@ -55,6 +56,7 @@ public sealed class MigrateToPostgresTests
                 var after = await ListAllAsync(server, collection);
                 Assert.True(JsonNode.DeepEquals(before[collection], after), $"{collection} differs:\n{before[collection].ToJsonString()}\n{after.ToJsonString()}");
             }
+            Assert.Equal("Migrated", (await server.AsSuperuser(HttpMethod.Get, "/api/settings")).Json!["meta"].Str("appName"));
             var collections = (await server.AsSuperuser(HttpMethod.Get, "/api/collections?perPage=100")).Json!["items"]!;
             Assert.True(JsonNode.DeepEquals(before["collections"], collections), collections.ToJsonString());
 

@@ -17,13 +17,10 @@ namespace Cairn.Auth.Otp;
 /// does not tell which addresses have accounts; the mail goes out in the background for the same reason.
 /// </summary>
 internal sealed partial class OneTimeCodes(OwnedRows rows, RecordStore store, RecordService records, IMailer mailer, AttemptCounter attempts,
-    CairnOptions options, TimeProvider clock, ILogger<OneTimeCodes> logger)
+    CairnOptions options, Settings.LiveSettings appSettings, TimeProvider clock, ILogger<OneTimeCodes> logger)
 {
     public const int MaxOpenPerRecord = 10, MaxTries = 5;
     public static readonly TimeSpan TriesWindow = TimeSpan.FromSeconds(180);
-
-    /// <summary>Until an application name becomes a setting, mails name the server.</summary>
-    public const string AppName = "Cairn";
 
     private const int HashCost = 8;
 
@@ -50,7 +47,7 @@ internal sealed partial class OneTimeCodes(OwnedRows rows, RecordStore store, Re
             rows.Insert(c, otp);
             return (otp.Id, true);
         }, cancellationToken);
-        if (created) SendInBackground(Mail(settings, owner.GetString("email"), code), otpId);
+        if (created) SendInBackground(Mail(settings, appSettings.Current.Meta.AppName, owner.GetString("email"), code), otpId);
         return otpId;
     }
 
@@ -109,10 +106,10 @@ internal sealed partial class OneTimeCodes(OwnedRows rows, RecordStore store, Re
 
     // Placeholders are replaced, nothing else: the template is the collection owner's HTML; the values are encoded into it.
     // The code goes into the body only: subjects end up in mail logs (ours included) and on lock screens.
-    private static MailMessage Mail(OtpSettings settings, string to, string code) => new(
+    private static MailMessage Mail(OtpSettings settings, string appName, string to, string code) => new(
         to,
-        settings.Subject.Replace("{APP_NAME}", AppName),
-        settings.Body.Replace("{APP_NAME}", WebUtility.HtmlEncode(AppName)).Replace("{OTP}", WebUtility.HtmlEncode(code)));
+        settings.Subject.Replace("{APP_NAME}", appName),
+        settings.Body.Replace("{APP_NAME}", WebUtility.HtmlEncode(appName)).Replace("{OTP}", WebUtility.HtmlEncode(code)));
 
     private void SendInBackground(MailMessage message, string otpId) =>
         _ = Task.Run(async () =>
