@@ -68,10 +68,18 @@ public static class CairnApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        // Settings first: the stored ones decide, among others, where record files are kept.
-        await app.Services.GetRequiredService<SettingsService>().InitializeAsync();
-        await app.Services.GetRequiredService<CollectionStore>().InitializeAsync(options.CreateUsersCollection);
-        await app.Services.GetRequiredService<LogStore>().InitializeAsync();
+        try
+        {
+            // Settings first: the stored ones decide, among others, where record files are kept.
+            await app.Services.GetRequiredService<SettingsService>().InitializeAsync();
+            await app.Services.GetRequiredService<CollectionStore>().InitializeAsync(options.CreateUsersCollection);
+            await app.Services.GetRequiredService<LogStore>().InitializeAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync(); // the databases it opened are closed again
+            throw;
+        }
         app.UseCairn();
         return app;
     }

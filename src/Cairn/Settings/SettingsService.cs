@@ -29,8 +29,9 @@ public sealed partial class SettingsService(SettingsStore store, LiveSettings li
         SettingsJson.Merge(document, stored);
         var errors = new ValidationErrors();
         var settings = SettingsJson.Parse(document, flags, errors);
-        // Validated when saved; a document edited by hand that no longer is keeps the flags rather than half-applying.
-        if (errors.Any) throw new InvalidOperationException($"The stored settings (_params) are not valid: {errors.ToJson().ToJsonString()}");
+        if (!errors.Any) SettingsValidator.Validate(settings, errors);
+        // Validated when saved; a document edited by hand that no longer is stops the start (one line from the CLI) rather than half-applying.
+        if (errors.Any) throw new Cli.CliException($"The stored settings (_params) are not valid; fix or delete the row: {errors.ToJson().ToJsonString()}");
         _stored = new StoredSecrets(Secret(stored, "smtp", "password"), Secret(stored, "s3", "secret"));
         if (SettingsSeed.OverriddenFlags(flags, settings) is { Count: > 0 } overridden) FlagsOverridden(logger, string.Join(", ", overridden));
         live.Apply(settings);

@@ -147,6 +147,33 @@ public sealed class SettingsApiTests
         Assert.DoesNotContain("secret-", patched.ToJsonString() + kept.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("""{"batch":{"maxRequests":"many"}}""", "maxRequests")] // a wrong type
+    [InlineData("""{"meta":{"appURL":"not a url"}}""", "appURL")]     // a valid type, an invalid value
+    public async Task A_stored_document_edited_into_an_invalid_one_stops_the_start_with_one_clear_line(string stored, string field)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
+        var database = await TestDatabase.CreateAsync();
+        try
+        {
+            await using (var first = await TestServer.StartAsync(o => o with { DataDir = dir, Database = database }))
+            {
+                await first.PatchSettingsAsync("""{"meta":{"appName":"Stored"}}""");
+                await first.Service<IDatabase>().WriteAsync(c => c.Command("""UPDATE "_params" SET "value" = @p0 WHERE "id" = 'settings'""",
+                    stored).ExecuteNonQuery(), TestContext.Current.CancellationToken);
+            }
+
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestServer.StartAsync(o => o with { DataDir = dir, Database = database }));
+            Assert.IsType<Cairn.Cli.CliException>(refused);
+            Assert.Contains(field, refused.Message);
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(database);
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public async Task StoredSettings_SurviveARestart_AndWinOverTheFlags()
     {
