@@ -1,4 +1,3 @@
-using Cairn.Files.S3;
 using Cairn.Files.Thumbnails;
 using Cairn.Files.Tus;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,15 +7,12 @@ namespace Cairn.Files;
 public static class FilesServices
 {
     /// <summary>
-    /// Record files: the blob store (an S3-compatible bucket when <c>settings.s3</c> is enabled, else <c>storage/</c> in the
-    /// data folder), thumbnails, view files and tus uploads. The store is chosen once, from the settings in force at start
-    /// (stored ones included): switching stores under live uploads is not supported, so an S3 change waits for the next start.
+    /// Record files: the blob store (an S3-compatible bucket while <c>settings.s3</c> is enabled, else <c>storage/</c> in
+    /// the data folder; it follows the settings without a restart), thumbnails, view files and tus uploads.
     /// </summary>
     public static IServiceCollection AddFiles(this IServiceCollection services, CairnOptions options)
     {
-        services.AddSingleton<IBlobStore>(s => s.GetRequiredService<Settings.LiveSettings>().Current.S3.ToOptions() is { } s3
-            ? new S3BlobStore(s3)
-            : new LocalBlobStore(Path.Combine(options.DataDir, "storage")));
+        services.AddSingleton<IBlobStore>(s => new SettingsBlobStore(s.GetRequiredService<Settings.LiveSettings>(), Path.Combine(options.DataDir, "storage")));
         services.AddSingleton<RecordFiles>();
         services.AddHostedService(s => s.GetRequiredService<RecordFiles>());
         services.AddSingleton<ThumbnailGenerator>();

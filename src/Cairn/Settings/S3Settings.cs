@@ -2,7 +2,7 @@ using Cairn.Files.S3;
 
 namespace Cairn.Settings;
 
-/// <summary><c>settings.s3</c>: the bucket for record files. Read when the server starts (a change takes effect at the next start).</summary>
+/// <summary><c>settings.s3</c>: the bucket for record files; the next file operation after a change uses it (<c>Files/SettingsBlobStore.cs</c>).</summary>
 public sealed record S3Settings
 {
     public bool Enabled { get; init; }

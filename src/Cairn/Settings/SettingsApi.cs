@@ -18,8 +18,8 @@ namespace Cairn.Settings;
 /// GET   /api/settings              the whole document
 /// PATCH /api/settings              partial deep merge, validated, stored, applied; the whole document back
 /// POST  /api/settings/test/email   {email, template, collection} → 204 once the current mailer has taken the mail
+/// POST  /api/settings/test/s3      {filesystem: "storage"} → 204 once a probe object was written, read and deleted
 /// </code>
-/// <c>POST /api/settings/test/s3</c> is not served: S3 settings take effect at the next start (docs/settings.md).
 /// </summary>
 public static partial class SettingsApi
 {
@@ -33,6 +33,7 @@ public static partial class SettingsApi
         settings.MapGet("", (SettingsService service) => Document(service.Current));
         settings.MapPatch("", Update);
         settings.MapPost("/test/email", TestEmail);
+        settings.MapPost("/test/s3", TestS3);
         return app;
     }
 
@@ -71,7 +72,36 @@ public static partial class SettingsApi
         return Results.NoContent();
     }
 
+    // The bucket of the settings in force, tried for real: a probe object is written, read back and deleted.
+    private static async Task<IResult> TestS3(HttpContext context, SettingsService service, ILoggerFactory loggers)
+    {
+        var body = (await RequestBody.ReadAsync(context.Request, context.RequestAborted)).Data;
+        var filesystem = Text(body, "filesystem");
+        if (filesystem != "storage")
+            new ValidationErrors().Add("filesystem", "validation_in_invalid", "Must be \"storage\" (Cairn has no backups yet).")
+                .ThrowIfAny("An error occurred while validating the submitted data.");
+        if (service.Current.S3.ToOptions() is not { } options) throw ApiException.BadRequest("S3 storage filesystem is not enabled.");
+        using var store = new Files.S3.S3BlobStore(options);
+        var key = $"__cairn_s3_test/{Guid.NewGuid():N}.txt";
+        try
+        {
+            await store.WriteAsync(key, new MemoryStream("cairn s3 test"u8.ToArray()), context.RequestAborted);
+            await using (var read = await store.OpenReadAsync(key, cancellationToken: context.RequestAborted))
+                if (read is null) throw new IOException("the probe object was written but cannot be read back");
+            await store.DeleteAsync(key, context.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            TestS3Failed(loggers.CreateLogger(typeof(SettingsApi)), e.GetType().Name, e.Message);
+            throw ApiException.BadRequest($"Failed to initialize the S3 storage: {e.GetType().Name}.");
+        }
+        return Results.NoContent();
+    }
+
     private static string Text(JsonObject body, string key) => body[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text.Trim() : "";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The S3 test failed: {Error}: {Reason}")]
+    private static partial void TestS3Failed(ILogger logger, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The test mail could not be sent: {Error}: {Reason}")]
     private static partial void TestMailFailed(ILogger logger, string error, string reason);
