@@ -147,14 +147,28 @@ public sealed class SettingsApiTests
         Assert.DoesNotContain("secret-", patched.ToJsonString() + kept.ToJsonString());
     }
 
+    /// <summary>Runs <paramref name="scenario"/> on a data folder and database of its own, which servers may be started on one after another.</summary>
+    private static async Task OnOwnDataAsync(Func<string, string?, Task> scenario)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
+        var database = await TestDatabase.CreateAsync();
+        try
+        {
+            await scenario(dir, database);
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(database);
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Theory]
     [InlineData("""{"batch":{"maxRequests":"many"}}""", "maxRequests")] // a wrong type
     [InlineData("""{"meta":{"appURL":"not a url"}}""", "appURL")]     // a valid type, an invalid value
     public async Task A_stored_document_edited_into_an_invalid_one_stops_the_start_with_one_clear_line(string stored, string field)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
-        var database = await TestDatabase.CreateAsync();
-        try
+        await OnOwnDataAsync(async (dir, database) =>
         {
             await using (var first = await TestServer.StartAsync(o => o with { DataDir = dir, Database = database }))
             {
@@ -166,20 +180,13 @@ public sealed class SettingsApiTests
             var refused = await Assert.ThrowsAnyAsync<Exception>(() => TestServer.StartAsync(o => o with { DataDir = dir, Database = database }));
             Assert.IsType<Cairn.Cli.CliException>(refused);
             Assert.Contains(field, refused.Message);
-        }
-        finally
-        {
-            await TestDatabase.DropAsync(database);
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        });
     }
 
     [Fact]
     public async Task StoredSettings_SurviveARestart_AndWinOverTheFlags()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
-        var database = await TestDatabase.CreateAsync();
-        try
+        await OnOwnDataAsync(async (dir, database) =>
         {
             await using (var first = await TestServer.StartAsync(o => o with { DataDir = dir, Database = database }))
                 await first.PatchSettingsAsync("""{"meta":{"appName":"Stored","appURL":"https://stored.example.com"},"batch":{"maxRequests":7},"superuserIPs":["127.0.0.1"]}""");
@@ -191,12 +198,7 @@ public sealed class SettingsApiTests
             Assert.Equal("https://stored.example.com", settings["meta"].Str("appURL"));
             Assert.Equal(7, settings["batch"]!["maxRequests"]!.GetValue<int>());
             Assert.Equal("127.0.0.1", settings["superuserIPs"]![0]!.GetValue<string>());
-        }
-        finally
-        {
-            await TestDatabase.DropAsync(database);
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        }
+        });
     }
 
     [Fact]
