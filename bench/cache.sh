@@ -11,8 +11,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-duration=${BENCH_DURATION:-10}
-rounds=${BENCH_ROUNDS:-4}
 base_port=${BENCH_PORT:-27390}
 out="$root/artifacts/bench/cache"
 source bench/lib.sh

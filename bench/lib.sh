@@ -1,5 +1,7 @@
 # Shared by overhead.sh and cache.sh: build, seed one data folder, start `cairn serve` processes on it, load them with wrk.
-# Expects $root, $out and $base_port; sets $email/$password for the seeded superuser.
+# Expects $root, $out and $base_port; sets $email/$password for the seeded superuser, and $duration/$rounds.
+duration=${BENCH_DURATION:-10}
+rounds=${BENCH_ROUNDS:-4}
 email=bench@example.com password='bench-password-1'
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 

@@ -13,8 +13,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-duration=${BENCH_DURATION:-10}
-rounds=${BENCH_ROUNDS:-4}
 base_port=${BENCH_PORT:-27290}
 out="$root/artifacts/bench/overhead"
 source bench/lib.sh

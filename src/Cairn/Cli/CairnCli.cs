@@ -129,7 +129,7 @@ public static class CairnCli
         var tusExpiryHours = new Option<double>("--tus-expiry-hours")
         {
             Description = "Hours an untouched resumable upload is kept before it is deleted (env CAIRN_TUS_EXPIRY_HOURS).",
-            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_TUS_EXPIRY_HOURS", "24"), System.Globalization.CultureInfo.InvariantCulture, out var h) ? h : 0,
+            DefaultValueFactory = _ => EnvNumber("CAIRN_TUS_EXPIRY_HOURS", 24),
         };
         var s3Endpoint = new Option<string?>("--s3-endpoint")
         {
@@ -153,7 +153,7 @@ public static class CairnCli
         var headerTimeout = new Option<double>("--header-timeout")
         {
             Description = "Seconds a client may take to send its request headers, against slowloris clients (env CAIRN_HEADER_TIMEOUT).",
-            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_HEADER_TIMEOUT", "15"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0,
+            DefaultValueFactory = _ => EnvNumber("CAIRN_HEADER_TIMEOUT", 15),
         };
         var maxConnections = new Option<long?>("--max-connections")
         {
@@ -169,7 +169,7 @@ public static class CairnCli
         var cacheTtl = new Option<double>("--cache-ttl")
         {
             Description = "Seconds a cached response is kept at most; writes retire entries at once (env CAIRN_CACHE_TTL).",
-            DefaultValueFactory = _ => double.TryParse(Env("CAIRN_CACHE_TTL", "300"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 0,
+            DefaultValueFactory = _ => EnvNumber("CAIRN_CACHE_TTL", 300),
         };
         var metricsHttp = new Option<string?>("--metrics-http")
         {
@@ -313,6 +313,10 @@ public static class CairnCli
     }
 
     private static string Env(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback;
+
+    // A number from the environment (an unreadable one becomes 0, which the options' validation then refuses).
+    private static double EnvNumber(string name, double fallback) =>
+        double.TryParse(Env(name, fallback.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : 0;
 
     private static async Task<int> ServeAsync(CairnOptions options, Action<WebApplicationBuilder>? configure)
     {

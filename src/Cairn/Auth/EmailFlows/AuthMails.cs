@@ -74,5 +74,9 @@ public sealed class AuthMails(TokenService tokens, MailOutbox outbox, LiveSettin
         return message with { Subject = message.Subject.Replace("{OTP}", "123456"), Html = message.Html.Replace("{OTP}", "123456") };
     }
 
-    private MailTemplate.Values Values(Record record) => new(settings.Current.Meta.AppName, settings.Current.Meta.AppUrl, record);
+    private MailTemplate.Values Values(Record record)
+    {
+        var meta = settings.Current.Meta; // one snapshot: name and URL of the same settings
+        return new(meta.AppName, meta.AppUrl, record);
+    }
 }
