@@ -134,7 +134,9 @@ public static class CairnApp
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, _ => { });
         services.AddCors();
-        services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = options.Batch.MaxBodySize);
+        // Form bodies are bounded by each route's own request-body limit (batch's follows settings.batch.maxBodySize);
+        // a fixed form limit taken from the start-up settings would go stale when a superuser raises that setting.
+        services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = long.MaxValue);
         return services;
     }
 
