@@ -58,6 +58,11 @@ public sealed class CairnCliTests
     [InlineData("--otlp-endpoint", "collector:4317")]
     [InlineData("--log-level", "loud")]
     [InlineData("--s3-endpoint", "not-a-url")]
+    [InlineData("--cache", "sometimes")]
+    [InlineData("--cache", "2")]
+    [InlineData("--cache-ttl", "0")]
+    [InlineData("--metrics-http", "127.0.0.1:0")]
+    [InlineData("--metrics-http", "nowhere")]
     public async Task Serve_BadNewFlagValue_PrintsOneLineNamingTheFlagAndExitsNonZero(string flag, string value)
     {
         var (exit, _, err) = await RunAsync("serve", "--dir", TempDir(), flag, value);
