@@ -45,8 +45,8 @@ for m in ${REALTIME_MEASURES:-memory:ws memory:sse fanout:ws fanout:sse}; do mea
 {
   echo "## Realtime, $(date -u +%F) ($(nproc) cores, load at start $(cut -d' ' -f1-3 /proc/loadavg))"
   echo
-  echo "| measure | transport | connections | RSS idle | RSS with connections | per connection | check |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| measure | transport | connections | RSS idle | RSS with connections | per connection | each of the second half | check |"
+  echo "|---|---|---|---|---|---|---|---|"
   grep '^| memory' "$out/rows.md"
   echo
   echo "| measure | transport | subscribers | rounds | p50 | p99 | max | delivered |"

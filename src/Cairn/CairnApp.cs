@@ -54,6 +54,8 @@ public static class CairnApp
             k.Limits.RequestHeadersTimeout = options.HeaderTimeout;
             k.Limits.MaxConcurrentConnections = options.MaxConnections;
             k.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
+            // Realtime endpoints take their connection over from the HTTP layer once the handshake is answered.
+            k.ConfigureEndpointDefaults(listen => listen.Use(Realtime.Connections.ConnectionHandoff.Middleware));
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });

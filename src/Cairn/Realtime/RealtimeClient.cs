@@ -1,5 +1,4 @@
-using System.Collections.Frozen;
-using System.Threading.Channels;
+using System.IO.Pipelines;
 using Cairn.Auth;
 
 namespace Cairn.Realtime;
@@ -7,12 +6,12 @@ namespace Cairn.Realtime;
 public enum RealtimeTransport { Sse, WebSocket }
 
 /// <summary>Why the server ended a connection; each has its WebSocket close code (docs/realtime.md).</summary>
-public enum RealtimeCloseReason { ClientGone, Idle, Lifetime, TooSlow, AuthExpired, AuthRevoked, ServerShutdown }
+public enum RealtimeCloseReason { ClientGone, Idle, Lifetime, TooSlow, AuthExpired, AuthRevoked, ServerShutdown, ProtocolError, MessageTooBig, InvalidPayload }
 
 /// <summary>
-/// One event as it leaves: the subscription string it answers and its JSON payload (UTF-8). One message goes to
-/// every receiver of the same topic and payload, so each transport's framing of it is built once, by whichever
-/// connection writes it first, and shared by the rest.
+/// One message as it leaves: an event (the subscription string it answers and its JSON payload, UTF-8) or, on a
+/// WebSocket, a reply or a ping. One event message goes to every receiver of the same topic and payload, so each
+/// transport's framing of it is built once, by whichever connection writes it first, and shared by the rest.
 /// </summary>
 public sealed record RealtimeMessage(string Topic, ReadOnlyMemory<byte> Data)
 {
@@ -21,25 +20,59 @@ public sealed record RealtimeMessage(string Topic, ReadOnlyMemory<byte> Data)
     /// <summary><c>event:TOPIC\ndata:JSON\n\n</c>; each SSE connection writes its own <c>id:</c> line before it.</summary>
     public byte[] SseFrame => _sse ??= RealtimeSseApi.Frame(this);
 
-    /// <summary><c>{"type":"event","topic":…,"data":…}</c>.</summary>
-    public byte[] WebSocketFrame => _webSocket ??= RealtimeWebSocketApi.Frame(this);
+    /// <summary>The text frame's payload: <c>{"type":"event","topic":…,"data":…}</c>, or a reply as it is.</summary>
+    public byte[] WebSocketPayload => _webSocket ??= RealtimeWebSocketApi.Frame(this);
+
+    /// <summary>Text, or Ping for the keep-alive.</summary>
+    public Connections.WebSocketOpcode WebSocketOpcode { get; private init; } = Connections.WebSocketOpcode.Text;
+
+    /// <summary>A WebSocket reply (<c>pong</c>, <c>subscribed</c>, an error…): its JSON is the whole frame.</summary>
+    public static RealtimeMessage Reply(byte[] json) => new("", default) { _webSocket = json };
+
+    /// <summary>The WebSocket keep-alive ping (RFC 6455 5.5.2).</summary>
+    public static readonly RealtimeMessage Ping = new("", default) { _webSocket = [], WebSocketOpcode = Connections.WebSocketOpcode.Ping };
+
+    /// <summary>The answer to a client's ping, with its payload.</summary>
+    public static RealtimeMessage Pong(byte[] payload) => new("", default) { _webSocket = payload, WebSocketOpcode = Connections.WebSocketOpcode.Pong };
+}
+
+/// <summary>How one transport frames messages on its connection (RealtimeSseApi, RealtimeWebSocketApi).</summary>
+public abstract class RealtimeWriter(PipeWriter output)
+{
+    public PipeWriter Output { get; } = output;
+
+    /// <summary>Writes one message into <see cref="Output"/> (not flushed).</summary>
+    public abstract void Write(RealtimeMessage message);
+
+    /// <summary>Writes the transport's goodbye for <paramref name="reason"/> (not flushed).</summary>
+    public abstract void WriteClose(RealtimeCloseReason reason);
+
+    /// <summary>Called once, outside any lock, after the connection was ended for <paramref name="reason"/>.</summary>
+    public abstract void Closed(RealtimeCloseReason reason);
+
+    /// <summary>Cuts the connection without a goodbye (a peer that stopped answering).</summary>
+    public abstract void Abort();
 }
 
 /// <summary>
-/// One realtime connection: its id, the address that opened it, the identity captured when it subscribed,
-/// its subscriptions, and a bounded queue of messages waiting to be written. Delivery only ever enqueues;
-/// the connection's own loop writes, so a slow network never blocks the fan-out. Ending a connection completes
-/// its queue, which is what its loop waits on: an idle connection holds no timer and no cancellation source of
-/// its own (10,000 of them are measured in bench/realtime.sh).
+/// One realtime connection: its id, the address that opened it, the identity captured when it subscribed, its
+/// subscriptions, and its way out. Delivery writes an event straight into the connection's output and flushes;
+/// only while the socket cannot take more (a flush that does not finish at once) do messages wait, in a queue
+/// bounded by <see cref="RealtimeOptions.SendQueueLimit"/>, and a client that fills it is dropped as too slow.
+/// An idle connection therefore holds no queue, no task and no timer (10,000 of them are measured in
+/// bench/realtime.sh); its only wait is its transport's read of the socket.
 /// </summary>
 public sealed class RealtimeClient
 {
-    private readonly Channel<RealtimeMessage> _queue;
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock;
-    private FrozenDictionary<string, Subscription> _subscriptions = FrozenDictionary<string, Subscription>.Empty;
+    private readonly int _queueLimit;
+    private Subscription[] _subscriptions = [];
     private RealtimeCloseReason? _reason;
     private ITimer? _expiry;
+    private RealtimeWriter? _writer;
+    private Queue<RealtimeMessage>? _waiting;
+    private bool _flushing, _goodbyeWritten;
 
     public RealtimeClient(string id, string ip, RealtimeTransport transport, int queueLimit, TimeProvider clock)
     {
@@ -47,8 +80,8 @@ public sealed class RealtimeClient
         Ip = ip;
         Transport = transport;
         _clock = clock;
-        OpenedAt = LastSent = clock.GetUtcNow();
-        _queue = Channel.CreateBounded<RealtimeMessage>(new BoundedChannelOptions(queueLimit) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _queueLimit = queueLimit;
+        OpenedAt = LastSent = LastReceived = clock.GetUtcNow();
     }
 
     public string Id { get; }
@@ -59,6 +92,10 @@ public sealed class RealtimeClient
     /// <summary>When the connection last wrote a message (the SSE idle limit counts from here).</summary>
     public DateTimeOffset LastSent { get; private set; }
 
+    /// <summary>When the client last sent anything (WebSocket keep-alive), and when an unanswered ping went out.</summary>
+    public DateTimeOffset LastReceived { get; private set; }
+    private DateTimeOffset? _pingSent;
+
     /// <summary>The identity events are checked against: a guest until a subscribe request (SSE) or an auth message (WebSocket) brings one.</summary>
     public RequestAuth Auth { get; private set; } = RequestAuth.Guest;
 
@@ -68,16 +105,10 @@ public sealed class RealtimeClient
     /// <summary>The cookie session the auth came from; revoking that session revokes the auth.</summary>
     public string? AuthSession { get; private set; }
 
-    public IReadOnlyDictionary<string, Subscription> Subscriptions => _subscriptions;
-
-    /// <summary>What the connection's loop reads; it completes when the connection is ended.</summary>
-    public ChannelReader<RealtimeMessage> Outgoing => _queue.Reader;
+    /// <summary>The topics held, each once.</summary>
+    public IReadOnlyList<Subscription> Subscriptions => _subscriptions;
 
     public RealtimeCloseReason? CloseReason => _reason;
-
-    /// <summary>Called once when the server ends the connection, so that the transport can cut a connection whose writes are stuck.</summary>
-    public Action<RealtimeCloseReason>? OnClosed { get; set; }
-
     /// <summary>
     /// Signs the connection in. With <paramref name="expires"/> (a token's <c>exp</c>) a WebSocket connection is closed
     /// with "auth expired" at that moment; SSE keeps PocketBase's rule that auth lasts for the connection.
@@ -114,9 +145,8 @@ public sealed class RealtimeClient
 
     public void ReplaceSubscriptions(IEnumerable<string> topics)
     {
-        var next = new Dictionary<string, Subscription>(StringComparer.Ordinal);
-        foreach (var topic in topics.Where(t => t.Length > 0)) next[topic] = Subscription.Parse(topic);
-        lock (_lock) _subscriptions = next.ToFrozenDictionary(StringComparer.Ordinal);
+        var next = Distinct([], topics);
+        lock (_lock) _subscriptions = next;
     }
 
     /// <summary>Adds topics (WebSocket); false when that would pass <see cref="RealtimeOptions.MaxSubscriptions"/>.</summary>
@@ -124,10 +154,9 @@ public sealed class RealtimeClient
     {
         lock (_lock)
         {
-            var next = new Dictionary<string, Subscription>(_subscriptions, StringComparer.Ordinal);
-            foreach (var topic in topics.Where(t => t.Length > 0)) next.TryAdd(topic, Subscription.Parse(topic));
-            if (next.Count > RealtimeOptions.MaxSubscriptions) return false;
-            _subscriptions = next.ToFrozenDictionary(StringComparer.Ordinal);
+            var next = Distinct(_subscriptions, topics);
+            if (next.Length > RealtimeOptions.MaxSubscriptions) return false;
+            _subscriptions = next;
             return true;
         }
     }
@@ -135,36 +164,156 @@ public sealed class RealtimeClient
     public void RemoveSubscriptions(IReadOnlyCollection<string>? topics)
     {
         lock (_lock)
-            _subscriptions = topics is null || topics.Count == 0
-                ? FrozenDictionary<string, Subscription>.Empty
-                : _subscriptions.Where(s => !topics.Contains(s.Key)).ToFrozenDictionary(StringComparer.Ordinal);
+            _subscriptions = topics is null || topics.Count == 0 ? [] : [.. _subscriptions.Where(s => !topics.Contains(s.Topic))];
+    }
+
+    // A plain array: most clients hold one to a few topics, and delivery walks them all anyway.
+    private static Subscription[] Distinct(Subscription[] held, IEnumerable<string> topics)
+    {
+        var next = new List<Subscription>(held);
+        foreach (var topic in topics)
+            if (topic.Length > 0 && !next.Exists(s => s.Topic == topic)) next.Add(Subscription.Parse(topic));
+        return [.. next];
     }
 
     /// <summary>Messages waiting to be written (a metric: queue depth).</summary>
-    public int Queued => _queue.Reader.Count;
+    public int Queued
+    {
+        get { lock (_lock) return _waiting?.Count ?? 0; }
+    }
 
-    /// <summary>Queues a message; a full queue means the client cannot keep up, and it is dropped.</summary>
+    /// <summary>
+    /// The transport's way out, once the connection is its own; what was sent before waits until then. A connection
+    /// already ended gets its goodbye at once.
+    /// </summary>
+    public void Attach(RealtimeWriter writer)
+    {
+        RealtimeCloseReason? ended;
+        lock (_lock)
+        {
+            _writer = writer;
+            ended = _reason;
+            WriteAndFlushLocked();
+        }
+        if (ended is { } reason) writer.Closed(reason);
+    }
+
+    /// <summary>Writes a message; a client whose socket is full and whose queue is full cannot keep up, and is dropped.</summary>
     public bool Send(RealtimeMessage message)
     {
-        if (_queue.Writer.TryWrite(message)) return true;
+        lock (_lock)
+        {
+            if (_reason is not null) return false;
+            if (_writer is not null && !_flushing)
+            {
+                _writer.Write(message);
+                WriteAndFlushLocked();
+                return true;
+            }
+            _waiting ??= new Queue<RealtimeMessage>();
+            if (_waiting.Count < _queueLimit)
+            {
+                _waiting.Enqueue(message);
+                return true;
+            }
+        }
         Close(RealtimeCloseReason.TooSlow);
         return false;
     }
 
-    /// <summary>Records that a message went out (the transport calls this after writing).</summary>
-    public void Sent() => LastSent = _clock.GetUtcNow();
-
-    /// <summary>Ends the connection for <paramref name="reason"/>; the first reason given is the one reported.</summary>
-    public void Close(RealtimeCloseReason reason)
+    // Under the lock with no flush running: writes what waits (or the goodbye, once ended) and flushes. A flush that
+    // cannot finish now (the socket's buffers are full) finishes in FlushLaterAsync, and until then messages wait.
+    private void WriteAndFlushLocked()
     {
+        if (_writer is not { } writer || _flushing) return;
+        if (_reason is { } reason)
+        {
+            if (_goodbyeWritten) return;
+            _goodbyeWritten = true;
+            writer.WriteClose(reason);
+        }
+        else
+            while (_waiting is not null && _waiting.TryDequeue(out var waiting)) writer.Write(waiting);
+
+        ValueTask<FlushResult> flush;
+        try
+        {
+            flush = writer.Output.FlushAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            return; // the output is already completed: the connection is ending
+        }
+        if (!flush.IsCompleted)
+        {
+            _flushing = true;
+            _ = FlushLaterAsync(flush);
+            return;
+        }
+        if (flush.IsCompletedSuccessfully) LastSent = _clock.GetUtcNow();
+    }
+
+    private async Task FlushLaterAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            await flush;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException or Microsoft.AspNetCore.Connections.ConnectionAbortedException)
+        {
+            // the socket ended; its read loop ends the connection
+        }
         lock (_lock)
         {
-            if (_reason is not null) return;
+            _flushing = false;
+            LastSent = _clock.GetUtcNow();
+            WriteAndFlushLocked();
+        }
+    }
+
+    /// <summary>Something arrived from the client: it is alive (WebSocket keep-alive).</summary>
+    public void Received()
+    {
+        LastReceived = _clock.GetUtcNow();
+        _pingSent = null;
+    }
+
+    /// <summary>
+    /// Pings a WebSocket client quiet for <paramref name="interval"/>; true when it has not answered the last ping
+    /// within <paramref name="interval"/> either (the peer is gone).
+    /// </summary>
+    public bool KeepAliveExpired(DateTimeOffset now, TimeSpan interval)
+    {
+        if (_pingSent is { } sent) return now - sent >= interval;
+        if (now - LastReceived < interval) return false;
+        _pingSent = now;
+        Send(RealtimeMessage.Ping);
+        return false;
+    }
+
+    /// <summary>Cuts the connection without a goodbye (the WebSocket keep-alive found the peer gone).</summary>
+    public void Abort()
+    {
+        RealtimeWriter? writer;
+        lock (_lock) writer = _writer;
+        writer?.Abort();
+    }
+
+    /// <summary>Ends the connection for <paramref name="reason"/>; the first reason given is the one reported (false for the later ones).</summary>
+    public bool Close(RealtimeCloseReason reason)
+    {
+        RealtimeWriter? writer;
+        lock (_lock)
+        {
+            if (_reason is not null) return false;
             _reason = reason;
             _expiry?.Dispose();
             _expiry = null;
+            _waiting = null; // a client closed for being too slow does not get the rest
+            writer = _writer;
+            WriteAndFlushLocked();
         }
-        _queue.Writer.TryComplete();
-        OnClosed?.Invoke(reason);
+        writer?.Closed(reason);
+        return true;
     }
 }

@@ -39,7 +39,7 @@ internal sealed class RealtimeDispatcher(IRealtimeBackplane backplane, RealtimeH
         ReadOnlyMemory<byte>? data = null;
         IEnumerable<RealtimeClient> clients = message.ClientId is { } id ? hub.Find(id) is { } one ? [one] : [] : hub.Clients;
         foreach (var client in clients)
-        foreach (var subscription in client.Subscriptions.Values)
+        foreach (var subscription in client.Subscriptions)
         {
             if (subscription.Target != message.Topic) continue;
             data ??= System.Text.Encoding.UTF8.GetBytes((message.Data ?? JsonValue.Create((string?)null))?.ToJsonString(CairnJson.Options) ?? "null");

@@ -18,7 +18,6 @@ public sealed class RealtimeHub : IDisposable
         this.backplane = backplane;
         this.options = options;
         this.clock = clock;
-        // One timer for all connections instead of one per connection.
         var period = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? options.IdleTimeout / 2 : TimeSpan.FromSeconds(1);
         _sweeper = clock.CreateTimer(_ => CloseIdle(), null, period, period);
     }
@@ -56,13 +55,20 @@ public sealed class RealtimeHub : IDisposable
     /// <summary>Sends <paramref name="data"/> on <paramref name="topic"/> to one client, wherever it is connected, if it subscribed to that topic.</summary>
     public void SendTo(string clientId, string topic, JsonNode? data) => backplane.Publish(new CustomMessage(topic, data, clientId));
 
-    /// <summary>SSE connections end when idle too long or past their lifetime (POCKETBASE_API.md 1.4); WebSockets are kept alive by pings.</summary>
+    /// <summary>
+    /// SSE connections end when idle too long or past their lifetime (POCKETBASE_API.md 1.4); a quiet WebSocket is
+    /// pinged, and cut when it does not answer. One timer for all connections, rather than one per connection.
+    /// </summary>
     private void CloseIdle()
     {
         var now = clock.GetUtcNow();
         foreach (var (_, client) in _clients)
         {
-            if (client.Transport != RealtimeTransport.Sse) continue;
+            if (client.Transport == RealtimeTransport.WebSocket)
+            {
+                if (client.CloseReason is null && client.KeepAliveExpired(now, options.WebSocketKeepAlive)) client.Abort();
+                continue;
+            }
             if (now - client.OpenedAt >= options.MaxLifetime) client.Close(RealtimeCloseReason.Lifetime);
             else if (now - client.LastSent >= options.IdleTimeout) client.Close(RealtimeCloseReason.Idle);
         }

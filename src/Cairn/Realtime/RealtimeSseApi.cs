@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Cairn.Api;
 using Cairn.Auth;
 using Cairn.Collections;
+using Cairn.Realtime.Connections;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -27,44 +29,99 @@ public static class RealtimeSseApi
 
     private static async Task Connect(HttpContext context, RealtimeHub hub)
     {
+        if (context.Features.Get<ConnectionHandoff>() is not { } handoff)
+        {
+            await ErrorResponses.WriteAsync(context, 400, "The realtime stream needs its own HTTP/1.1 connection.");
+            return;
+        }
         var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.Sse);
-        // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
-        client.OnClosed = reason => { if (reason == RealtimeCloseReason.TooSlow) context.Abort(); };
         try
         {
+            // The head and PB_CONNECT go out through the pipeline, with every header it adds (CORS, request id, security).
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-store";
             response.Headers["X-Accel-Buffering"] = "no";
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-            var id = Encoding.UTF8.GetBytes($"id:{client.Id}\n");
-            await WriteAsync(response, id, new RealtimeMessage("PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString())), context.RequestAborted);
-            // The queue completes when the server ends the connection (idle, lifetime, too slow, shutdown); the
-            // request's own token ends it when the client goes away.
-            while (await client.Outgoing.WaitToReadAsync(context.RequestAborted) && client.CloseReason is null)
-            {
-                // Write what else is queued before flushing once.
-                while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await WriteAsync(response, id, message, context.RequestAborted, flush: false);
-                await response.BodyWriter.FlushAsync(context.RequestAborted);
-                client.Sent();
-            }
+            var stream = new SseStream(handoff, client, hub, chunked: HttpProtocol.IsHttp11(context.Request.Protocol));
+            stream.WriteEvent(response.BodyWriter, new RealtimeMessage("PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString())), chunk: false);
+            await response.BodyWriter.FlushAsync(context.RequestAborted);
+            handoff.TakeOver(stream.HoldAsync);
+            client.Attach(stream);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
-        catch (IOException) { } // the client went away mid-write
-        finally
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            client.Close(RealtimeCloseReason.ClientGone);
+            client.Close(RealtimeCloseReason.ClientGone); // the client went away before PB_CONNECT
             hub.Remove(client);
         }
     }
 
-    // id:<clientId>, then the shared event:<topic>\ndata:<json>\n\n. The JSON is compact, so it holds no line break that would end the data field.
-    private static async Task WriteAsync(HttpResponse response, byte[] id, RealtimeMessage message, CancellationToken cancellationToken, bool flush = true)
+    /// <summary>One event stream after the handoff: SSE framing (<c>id:</c>, the shared frame, each as one HTTP/1.1 chunk).</summary>
+    private sealed class SseStream(ConnectionHandoff handoff, RealtimeClient client, RealtimeHub hub, bool chunked) : RealtimeWriter(handoff.Transport.Output)
     {
-        response.BodyWriter.Write(id);
-        response.BodyWriter.Write(message.SseFrame);
-        if (flush) await response.BodyWriter.FlushAsync(cancellationToken);
+        // Events are written by delivery (RealtimeClient.Send); this only waits for the client to go away, or for
+        // the server to end the stream (which cancels the read).
+        public async Task HoldAsync()
+        {
+            var input = handoff.Transport.Input;
+            try
+            {
+                for (;;)
+                {
+                    var result = await input.ReadAsync();
+                    input.AdvanceTo(result.Buffer.End); // a client has nothing to say on an event stream
+                    if (result.IsCompleted || result.IsCanceled) break;
+                }
+            }
+            catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException or InvalidOperationException) { }
+            finally
+            {
+                client.Close(RealtimeCloseReason.ClientGone);
+                hub.Remove(client);
+            }
+        }
+
+        public override void Write(RealtimeMessage message) => WriteEvent(Output, message, chunked);
+
+        // id:<clientId>, then the shared event:<topic>\ndata:<json>\n\n. The JSON is compact, so it holds no line break that would end the data field.
+        public void WriteEvent(PipeWriter output, RealtimeMessage message, bool chunk)
+        {
+            var frame = message.SseFrame;
+            var length = 4 + client.Id.Length + frame.Length;
+            var span = output.GetSpan(length + 16);
+            var at = 0;
+            if (chunk)
+            {
+                length.TryFormat(span, out at, "x");
+                "\r\n"u8.CopyTo(span[at..]);
+                at += 2;
+            }
+            "id:"u8.CopyTo(span[at..]);
+            at += 3;
+            at += Encoding.ASCII.GetBytes(client.Id, span[at..]);
+            span[at++] = (byte)'\n';
+            frame.CopyTo(span[at..]);
+            at += frame.Length;
+            if (chunk)
+            {
+                "\r\n"u8.CopyTo(span[at..]);
+                at += 2;
+            }
+            output.Advance(at);
+        }
+
+        public override void WriteClose(RealtimeCloseReason reason)
+        {
+            if (chunked && reason != RealtimeCloseReason.ClientGone) Output.Write("0\r\n\r\n"u8); // the body's end
+        }
+
+        public override void Closed(RealtimeCloseReason reason)
+        {
+            // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
+            if (reason == RealtimeCloseReason.TooSlow) handoff.Abort();
+            else if (reason != RealtimeCloseReason.ClientGone) handoff.Transport.Input.CancelPendingRead();
+        }
+
+        public override void Abort() => handoff.Abort();
     }
 
     internal static byte[] Frame(RealtimeMessage message)

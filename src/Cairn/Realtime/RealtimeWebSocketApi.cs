@@ -8,6 +8,8 @@ using Cairn.Auth;
 using Cairn.Collections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Cairn.Realtime.Connections;
 using Microsoft.AspNetCore.Routing;
 
 namespace Cairn.Realtime;
@@ -28,6 +30,9 @@ public static class RealtimeWebSocketApi
         RealtimeCloseReason.AuthRevoked => (WebSocketCloseStatus)4003,
         RealtimeCloseReason.TooSlow => (WebSocketCloseStatus)4008,
         RealtimeCloseReason.ServerShutdown => (WebSocketCloseStatus)1012, // "service restart": reconnect
+        RealtimeCloseReason.ProtocolError => WebSocketCloseStatus.ProtocolError,
+        RealtimeCloseReason.MessageTooBig => WebSocketCloseStatus.MessageTooBig,
+        RealtimeCloseReason.InvalidPayload => WebSocketCloseStatus.InvalidPayloadData,
         _ => WebSocketCloseStatus.NormalClosure,
     };
 
@@ -37,6 +42,9 @@ public static class RealtimeWebSocketApi
         RealtimeCloseReason.AuthRevoked => "auth revoked",
         RealtimeCloseReason.TooSlow => "too slow",
         RealtimeCloseReason.ServerShutdown => "server shutting down",
+        RealtimeCloseReason.ProtocolError => "protocol error",
+        RealtimeCloseReason.MessageTooBig => "message too big",
+        RealtimeCloseReason.InvalidPayload => "invalid UTF-8",
         _ => "closed",
     };
 
@@ -51,9 +59,14 @@ public static class RealtimeWebSocketApi
 
     private static async Task Connect(HttpContext context, RealtimeHub hub, CollectionRegistry registry, TokenService tokens, CairnOptions options, Settings.LiveSettings settings)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (!context.WebSockets.IsWebSocketRequest || context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true } upgrade)
         {
             await ErrorResponses.WriteAsync(context, 400, "This endpoint speaks WebSocket only (see docs/realtime.md).");
+            return;
+        }
+        if (context.Features.Get<ConnectionHandoff>() is not { } handoff)
+        {
+            await ErrorResponses.WriteAsync(context, 400, "A WebSocket needs its own HTTP/1.1 connection.");
             return;
         }
         // A browser sends its cookies with the upgrade whatever page opened it: only allowed origins may use them.
@@ -63,45 +76,27 @@ public static class RealtimeWebSocketApi
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = hub.Options.WebSocketKeepAlive,
-            KeepAliveTimeout = hub.Options.WebSocketKeepAlive,
-        });
-        var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.WebSocket);
-        var session = new Session(socket, client, registry, tokens);
-        // A client that stopped reading may never take the close frame: after a grace period the socket is cut.
-        client.OnClosed = reason => { if (reason == RealtimeCloseReason.TooSlow) _ = AbortUnlessClosedAsync(socket); };
+        // The 101 goes out through the pipeline; the stream Kestrel would hand back is not used: the connection is
+        // taken over (ConnectionHandoff) and its frames are read straight off the socket's pipe (WebSocketFrames).
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers.SecWebSocketAccept = WebSocketFrames.AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
         try
         {
-            // The upgrade request may already carry auth: a session cookie, or a header from a non-browser client.
-            if (RequestAuth.Of(context) is { Record: { } record } auth)
-                client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(auth.Token),
-                    context.Features.Get<Auth.Sessions.CurrentSession>()?.Id);
-            await session.SendAsync(new JsonObject { ["type"] = "connected", ["clientId"] = client.Id, ["auth"] = AuthJson(client.Auth) });
-            var sending = session.PumpAsync(context.RequestAborted);
-            var receiving = session.ReceiveAsync(context.RequestAborted);
-            if (await Task.WhenAny(sending, receiving) == receiving)
-            {
-                client.Close(RealtimeCloseReason.ClientGone);
-                await sending;
-            }
-            else if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(5))) != receiving)
-                socket.Abort(); // the server closed and the client never answered the close frame
-            await receiving;
+            await upgrade.UpgradeAsync();
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException) { }
-        finally
+        catch (Exception e) when (e is IOException or OperationCanceledException)
         {
-            client.Close(RealtimeCloseReason.ClientGone);
-            hub.Remove(client);
+            return;
         }
-    }
-
-    private static async Task AbortUnlessClosedAsync(WebSocket socket)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(10));
-        if (socket.State != WebSocketState.Closed) socket.Abort();
+        var client = hub.Connect(ClientIp.Of(context), RealtimeTransport.WebSocket);
+        // The upgrade request may already carry auth: a session cookie, or a header from a non-browser client.
+        if (RequestAuth.Of(context) is { Record: { } record } auth)
+            client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(auth.Token),
+                context.Features.Get<Auth.Sessions.CurrentSession>()?.Id);
+        var session = new Session(handoff, client, hub, registry, tokens);
+        handoff.TakeOver(session.RunAsync);
+        client.Attach(session);
+        session.Reply(new JsonObject { ["type"] = "connected", ["clientId"] = client.Id, ["auth"] = AuthJson(client.Auth) });
     }
 
     private static bool OriginAllowed(HttpContext context, CairnOptions options, string appUrl)
@@ -152,79 +147,112 @@ public static class RealtimeWebSocketApi
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>One socket: a receive loop for the client's messages and a send loop for its queue.</summary>
-    private sealed class Session(WebSocket socket, RealtimeClient client, CollectionRegistry registry, TokenService tokens)
+    /// <summary>
+    /// One connection after the handshake: reads the client's frames off the socket and answers its messages, and
+    /// frames what delivery writes. A server-side close waits for the client's answer, then cuts.
+    /// </summary>
+    private sealed class Session(ConnectionHandoff handoff, RealtimeClient client, RealtimeHub hub, CollectionRegistry registry, TokenService tokens)
+        : RealtimeWriter(handoff.Transport.Output)
     {
-        private readonly SemaphoreSlim _sendLock = new(1, 1);
+        private ArrayBufferWriter<byte>? _message; // a message being assembled from its frames
+        private bool _binary;
+        private volatile bool _ended;
 
-        public async Task SendAsync(JsonObject message, CancellationToken cancellationToken = default) =>
-            await SendRawAsync(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options)), cancellationToken);
+        public override void Write(RealtimeMessage message) => WebSocketFrames.Write(Output, message.WebSocketOpcode, message.WebSocketPayload);
 
-        private async Task SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        public override void WriteClose(RealtimeCloseReason reason) => WebSocketFrames.WriteClose(Output, (ushort)CloseCode(reason), CloseText(reason));
+
+        public override void Closed(RealtimeCloseReason reason)
         {
-            await _sendLock.WaitAsync(cancellationToken);
-            try { await socket.SendAsync(bytes, WebSocketMessageType.Text, true, cancellationToken); }
-            finally { _sendLock.Release(); }
+            if (reason == RealtimeCloseReason.ClientGone) return;
+            // The client answers the close frame and goes; one that does not (or cannot read: too slow) is cut.
+            _ = AbortLaterAsync(reason == RealtimeCloseReason.TooSlow ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(5));
         }
 
-        /// <summary>Writes queued events until the connection ends, then closes the socket with the reason's code.</summary>
-        public async Task PumpAsync(CancellationToken aborted)
+        private async Task AbortLaterAsync(TimeSpan grace)
         {
+            await Task.Delay(grace);
+            if (!_ended) handoff.Abort();
+        }
+
+        public override void Abort() => handoff.Abort();
+
+        public void Reply(JsonObject message) => client.Send(RealtimeMessage.Reply(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options))));
+
+        /// <summary>Reads frames until the client closes or goes away; an idle connection waits here and nowhere else.</summary>
+        public async Task RunAsync()
+        {
+            var input = handoff.Transport.Input;
+            var discard = false; // after a framing error nothing more the client sends can be parsed
             try
             {
-                // The queue completes when the connection is ended (by the client, or by the server with a reason).
-                while (await client.Outgoing.WaitToReadAsync(aborted) && client.CloseReason is null)
-                    while (client.CloseReason is null && client.Outgoing.TryRead(out var message)) await SendRawAsync(message.WebSocketFrame, aborted);
+                for (;;)
+                {
+                    var result = await input.ReadAsync();
+                    var buffer = result.Buffer;
+                    var end = result.IsCompleted || result.IsCanceled;
+                    while (!end && !discard)
+                    {
+                        if (!WebSocketFrames.TryRead(ref buffer, MaxMessageBytes, out var frame, out var code))
+                        {
+                            if (code == 0) break;
+                            discard = true;
+                            client.Close(code == WebSocketFrames.MessageTooBig ? RealtimeCloseReason.MessageTooBig : RealtimeCloseReason.ProtocolError);
+                            break;
+                        }
+                        client.Received();
+                        if (frame.Opcode == WebSocketOpcode.Close) end = true;
+                        // Once the server has closed, only the client's close frame matters.
+                        else if (client.CloseReason is null && await OnFrameAsync(frame) is { } error)
+                        {
+                            discard = true;
+                            client.Close(error);
+                        }
+                    }
+                    input.AdvanceTo(discard ? buffer.End : buffer.Start, buffer.End);
+                    if (end) break;
+                }
             }
-            catch (OperationCanceledException) { }
-            catch (WebSocketException) { return; }
-
-            if (client.CloseReason is { } reason && reason != RealtimeCloseReason.ClientGone && socket.State == WebSocketState.Open)
+            catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException or InvalidOperationException) { }
+            finally
             {
-                // Sent even with events still queued: a client closed for being too slow does not get the rest.
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try { await socket.CloseOutputAsync(CloseCode(reason), CloseText(reason), timeout.Token); }
-                catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
+                _ended = true;
+                client.Close(RealtimeCloseReason.ClientGone); // answers a client's close frame, if the server had said nothing yet
+                hub.Remove(client);
             }
         }
 
-        /// <summary>Reads client messages until the client closes or the connection ends.</summary>
-        public async Task ReceiveAsync(CancellationToken aborted)
+        // A data or control frame (not close); the close reason when it breaks the protocol.
+        private async ValueTask<RealtimeCloseReason?> OnFrameAsync(WebSocketFrame frame)
         {
-            // Not cancelled when the server closes: cancelling a receive aborts the socket, and the close frame
-            // with its reason must still go out and be answered.
-            var stop = aborted;
-            // Small: clients send only short control messages, and an idle connection keeps this buffer for its lifetime.
-            var buffer = new byte[512];
-            var message = new MemoryStream();
-            while (socket.State == WebSocketState.Open)
+            switch (frame.Opcode)
             {
-                ValueWebSocketReceiveResult result;
-                try { result = await socket.ReceiveAsync(buffer.AsMemory(), stop); }
-                catch (Exception e) when (e is OperationCanceledException or WebSocketException) { return; }
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    if (socket.State == WebSocketState.CloseReceived)
-                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                    return;
-                }
-                if (client.CloseReason is not null) continue; // closing: what the client still sends is dropped
-                message.Write(buffer, 0, result.Count);
-                if (message.Length > MaxMessageBytes)
-                {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too big", CancellationToken.None);
-                    return;
-                }
-                if (!result.EndOfMessage) continue;
-                var reply = result.MessageType == WebSocketMessageType.Text
-                    ? await HandleAsync(message.GetBuffer().AsMemory(0, (int)message.Length), stop)
-                    : Error("bad_message", "Messages are JSON text frames.", null);
-                message.SetLength(0);
-                if (reply is not null) await SendAsync(reply, stop);
+                case WebSocketOpcode.Ping:
+                    client.Send(RealtimeMessage.Pong(frame.Payload.ToArray()));
+                    return null;
+                case WebSocketOpcode.Pong:
+                    return null;
+                case WebSocketOpcode.Continuation when _message is null:
+                case WebSocketOpcode.Text or WebSocketOpcode.Binary when _message is not null:
+                    return RealtimeCloseReason.ProtocolError;
             }
+            if (_message is null)
+            {
+                _binary = frame.Opcode == WebSocketOpcode.Binary;
+                _message = new ArrayBufferWriter<byte>((int)Math.Min(frame.Payload.Length, 4096) + 1);
+            }
+            if (_message.WrittenCount + frame.Payload.Length > MaxMessageBytes) return RealtimeCloseReason.MessageTooBig;
+            foreach (var segment in frame.Payload) _message.Write(segment.Span);
+            if (!frame.Fin) return null;
+            var bytes = _message.WrittenMemory;
+            _message = null;
+            if (_binary) Reply(Error("bad_message", "Messages are JSON text frames.", null));
+            else if (!System.Text.Unicode.Utf8.IsValid(bytes.Span)) return RealtimeCloseReason.InvalidPayload;
+            else if (await HandleAsync(bytes) is { } reply) Reply(reply);
+            return null;
         }
 
-        private async Task<JsonObject?> HandleAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        private async Task<JsonObject?> HandleAsync(ReadOnlyMemory<byte> bytes)
         {
             JsonObject request;
             try
@@ -240,18 +268,18 @@ public static class RealtimeWebSocketApi
             return type switch
             {
                 "ping" => WithId(new JsonObject { ["type"] = "pong" }, requestId),
-                "auth" => await AuthenticateAsync(request, requestId, cancellationToken),
+                "auth" => await AuthenticateAsync(request, requestId),
                 "subscribe" => Subscribe(request, requestId),
                 "unsubscribe" => Unsubscribe(request, requestId),
                 _ => Error("unknown_type", "The type must be one of ping, auth, subscribe, unsubscribe.", requestId),
             };
         }
 
-        private async Task<JsonObject> AuthenticateAsync(JsonObject request, JsonNode? requestId, CancellationToken cancellationToken)
+        private async Task<JsonObject> AuthenticateAsync(JsonObject request, JsonNode? requestId)
         {
             var token = request["token"] is JsonValue v && v.TryGetValue<string>(out var text) ? text.Trim() : "";
             if (token.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = token[7..].Trim();
-            if (await tokens.ValidateAsync(token, TokenService.Auth, cancellationToken) is not var (record, jwt))
+            if (await tokens.ValidateAsync(token, TokenService.Auth, CancellationToken.None) is not var (record, jwt))
                 return Error("invalid_token", "The token is missing, invalid or expired.", requestId);
             if (client.Auth.Record is { } held && (held.Id != record.Id || held.Collection.Id != record.Collection.Id))
                 return Error("auth_mismatch", "This connection is signed in as someone else; open a new connection to switch users.", requestId);

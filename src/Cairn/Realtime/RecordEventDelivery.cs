@@ -42,7 +42,7 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         {
             if (client.CloseReason is not null) continue;
             RevokeIfSecretRotated(client, secrets);
-            foreach (var subscription in client.Subscriptions.Values)
+            foreach (var subscription in client.Subscriptions)
                 if (KindOf(subscription, collection, record.Id) is { } kind)
                     matches.Add(new Match(client, subscription, kind));
         }

@@ -61,7 +61,20 @@ public sealed class Subscription
     // Most subscriptions carry no options: they share one empty dictionary rather than each holding two.
     private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
 
+    // Subscriptions are immutable, and thousands of clients usually hold the same few topics: they share one
+    // parsed copy (bounded, so that odd topics cannot grow it for ever).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Subscription> Shared = new(StringComparer.Ordinal);
+    private const int SharedLimit = 10_000;
+
+    /// <summary>The parsed topic, shared with every other client holding the same string.</summary>
     public static Subscription Parse(string topic)
+    {
+        if (Shared.TryGetValue(topic, out var shared)) return shared;
+        var parsed = ParseNew(topic);
+        return Shared.Count < SharedLimit ? Shared.GetOrAdd(topic, parsed) : parsed;
+    }
+
+    private static Subscription ParseNew(string topic)
     {
         var question = topic.IndexOf('?');
         var target = question < 0 ? topic : topic[..question];

@@ -36,7 +36,7 @@ public static class OAuth2RedirectApi
         // The client must be live, waiting on @oauth2, and reached from the address that opened it: a code is
         // never pushed to a connection someone else picked by guessing or leaking its id.
         if (string.IsNullOrEmpty(state) || hub?.Find(state) is not { } client || client.CloseReason is not null
-            || !client.Subscriptions.Values.Any(s => s.Target == Topic) || client.Ip != ClientIp.Of(context))
+            || !client.Subscriptions.Any(s => s.Target == Topic) || client.Ip != ClientIp.Of(context))
             return Page(context, 400, "The sign-in could not be completed: the window that started it is gone. Close this window and try again.");
 
         var message = new JsonObject { ["state"] = state, ["code"] = code ?? "" };
