@@ -82,7 +82,9 @@ public sealed class WebSocketFramingTests
         var (opcode, _) = await raw.ReadFrameAsync();
         Assert.Equal(0x9, opcode); // the server's ping; never answered
         Assert.True(await raw.EndedAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(0, server.Service<RealtimeHub>().Count);
+        var hub = server.Service<RealtimeHub>();
+        for (var i = 0; i < 100 && hub.Count > 0; i++) await Task.Delay(50, TestContext.Current.CancellationToken); // the server lets go just after the socket closes
+        Assert.Equal(0, hub.Count);
     }
 
     [Fact]
