@@ -99,6 +99,9 @@ public sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeature
         public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
             owner._handedOff ? new(Ended) : Inner.ReadAsync(cancellationToken);
 
+        protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken) =>
+            owner._handedOff ? new(Ended) : Inner.ReadAtLeastAsync(minimumSize, cancellationToken);
+
         public override bool TryRead(out ReadResult result)
         {
             if (!owner._handedOff) return Inner.TryRead(out result);
@@ -121,6 +124,11 @@ public sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeature
         public override Memory<byte> GetMemory(int sizeHint = 0) => owner._handedOff ? new byte[Math.Max(sizeHint, 64)] : Inner.GetMemory(sizeHint);
         public override Span<byte> GetSpan(int sizeHint = 0) => owner._handedOff ? new byte[Math.Max(sizeHint, 64)] : Inner.GetSpan(sizeHint);
         public override void Advance(int bytes) { if (!owner._handedOff) Inner.Advance(bytes); }
+        public override bool CanGetUnflushedBytes => Inner.CanGetUnflushedBytes;
+        public override long UnflushedBytes => owner._handedOff ? 0 : Inner.UnflushedBytes;
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default) =>
+            owner._handedOff ? new(new FlushResult(isCanceled: false, isCompleted: false)) : Inner.WriteAsync(source, cancellationToken);
 
         public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
             owner._handedOff ? new(new FlushResult(isCanceled: false, isCompleted: false)) : Inner.FlushAsync(cancellationToken);
