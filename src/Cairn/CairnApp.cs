@@ -210,7 +210,9 @@ public static class CairnApp
     {
         public SqliteDatabaseOptions Data => new() { SynchronousFull = Options.SynchronousFull };
 
-        // Losing the last request logs on power loss is acceptable; they are not application data.
-        public SqliteDatabaseOptions Auxiliary => new() { SynchronousFull = false };
+        // Losing the last request logs on power loss is acceptable; they are not application data. Logs are appended,
+        // which touches few pages: SQLite's own default cache (2 MB) serves that, where the data's 32 MB cache filled
+        // with log pages during a burst of requests and stayed resident (bench/RESULTS.md, run N).
+        public SqliteDatabaseOptions Auxiliary => new() { SynchronousFull = false, WriterCacheKiB = 2_000 };
     }
 }

@@ -25,7 +25,7 @@ public sealed class SqliteDatabase : IDatabase
         writerConnection.Execute($"PRAGMA synchronous={(options.SynchronousFull ? "FULL" : "NORMAL")}");
         writerConnection.Execute("PRAGMA busy_timeout=10000");
         writerConnection.Execute("PRAGMA foreign_keys=ON");
-        writerConnection.Execute("PRAGMA cache_size=-32000");
+        writerConnection.Execute($"PRAGMA cache_size=-{options.WriterCacheKiB}");
         _writer = new GroupCommitWriter(writerConnection, options.MaxBatchSize);
     }
 
@@ -79,4 +79,7 @@ public sealed record SqliteDatabaseOptions
 
     /// <summary>The most write units committed in one transaction.</summary>
     public int MaxBatchSize { get; init; } = 256;
+
+    /// <summary>The writer's page cache (<c>cache_size</c>), KiB; readers map the file instead.</summary>
+    public int WriterCacheKiB { get; init; } = 32_000;
 }
