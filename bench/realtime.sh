@@ -30,13 +30,14 @@ trap stop EXIT
 
 measure() { # mode transport
   local dir="$out/data-$1-$2"
+  rm -rf "$dir" # the same measurement may be asked for twice
   dotnet artifacts/cairn/Cairn.Server.dll superuser upsert "$email" "$password" --dir "$dir" >/dev/null
   dotnet artifacts/cairn/Cairn.Server.dll serve --http "127.0.0.1:$port" --dir "$dir" --credential-rate-limit 0 >"$out/$1-$2.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
   log "$1 over $2, $connections connections"
   dotnet artifacts/bench/realtime-load/RealtimeLoad.dll "$1" --url "http://127.0.0.1:$port" --email "$email" --password "$password" \
-    --transport "$2" --connections "$connections" --pid "$pid" --rounds "$rounds" | tee -a "$out/rows.md"
+    --transport "$2" --connections "$connections" --pid "$pid" --rounds "$rounds" 2> >(tee "$out/$1-$2.load.log" >&2) | tee -a "$out/rows.md"
   stop
 }
 

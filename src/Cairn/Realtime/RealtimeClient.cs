@@ -109,6 +109,7 @@ public sealed class RealtimeClient
     public IReadOnlyList<Subscription> Subscriptions => _subscriptions;
 
     public RealtimeCloseReason? CloseReason => _reason;
+
     /// <summary>
     /// Signs the connection in. With <paramref name="expires"/> (a token's <c>exp</c>) a WebSocket connection is closed
     /// with "auth expired" at that moment; SSE keeps PocketBase's rule that auth lasts for the connection.
@@ -170,9 +171,10 @@ public sealed class RealtimeClient
     // A plain array: most clients hold one to a few topics, and delivery walks them all anyway.
     private static Subscription[] Distinct(Subscription[] held, IEnumerable<string> topics)
     {
+        var seen = held.Select(s => s.Topic).ToHashSet(StringComparer.Ordinal);
         var next = new List<Subscription>(held);
         foreach (var topic in topics)
-            if (topic.Length > 0 && !next.Exists(s => s.Topic == topic)) next.Add(Subscription.Parse(topic));
+            if (topic.Length > 0 && seen.Add(topic)) next.Add(Subscription.Parse(topic));
         return [.. next];
     }
 
@@ -279,10 +281,10 @@ public sealed class RealtimeClient
     }
 
     /// <summary>
-    /// Pings a WebSocket client quiet for <paramref name="interval"/>; true when it has not answered the last ping
-    /// within <paramref name="interval"/> either (the peer is gone).
+    /// The WebSocket keep-alive: pings a client quiet for <paramref name="interval"/>; true when it has not answered
+    /// the last ping within <paramref name="interval"/> either (the peer is gone).
     /// </summary>
-    public bool KeepAliveExpired(DateTimeOffset now, TimeSpan interval)
+    public bool PingIfQuiet(DateTimeOffset now, TimeSpan interval)
     {
         if (_pingSent is { } sent) return now - sent >= interval;
         if (now - LastReceived < interval) return false;

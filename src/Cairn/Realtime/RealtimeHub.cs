@@ -66,7 +66,7 @@ public sealed class RealtimeHub : IDisposable
         {
             if (client.Transport == RealtimeTransport.WebSocket)
             {
-                if (client.CloseReason is null && client.KeepAliveExpired(now, options.WebSocketKeepAlive)) client.Abort();
+                if (client.CloseReason is null && client.PingIfQuiet(now, options.WebSocketKeepAlive)) client.Abort();
                 continue;
             }
             if (now - client.OpenedAt >= options.MaxLifetime) client.Close(RealtimeCloseReason.Lifetime);
