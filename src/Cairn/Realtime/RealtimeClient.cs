@@ -69,7 +69,7 @@ public sealed class RealtimeClient
     private readonly int _queueLimit;
     private Subscription[] _subscriptions = [];
     private RealtimeCloseReason? _reason;
-    private ITimer? _expiry;
+    private DateTimeOffset? _authExpires;
     private RealtimeWriter? _writer;
     private Queue<RealtimeMessage>? _waiting;
     private bool _flushing, _goodbyeWritten;
@@ -119,14 +119,12 @@ public sealed class RealtimeClient
         lock (_lock)
         {
             (Auth, AuthSecret, AuthSession) = (auth, secret, session);
-            _expiry?.Dispose();
-            _expiry = null;
-            if (expires is { } at && Transport == RealtimeTransport.WebSocket)
-                _expiry = _clock.CreateTimer(_ => Close(RealtimeCloseReason.AuthExpired), null, Max(at - _clock.GetUtcNow(), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
+            _authExpires = Transport == RealtimeTransport.WebSocket ? expires : null;
         }
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    /// <summary>Whether a WebSocket's token has expired (the hub's sweeper checks every second; no timer per connection).</summary>
+    public bool AuthExpired(DateTimeOffset now) => _authExpires is { } at && now >= at;
 
     /// <summary>The signed-in record changed (not its tokenKey): later checks use the new values.</summary>
     public void RefreshAuthRecord(Records.Record record)
@@ -281,13 +279,14 @@ public sealed class RealtimeClient
     }
 
     /// <summary>
-    /// The WebSocket keep-alive: pings a client quiet for <paramref name="interval"/>; true when it has not answered
-    /// the last ping within <paramref name="interval"/> either (the peer is gone).
+    /// The WebSocket keep-alive: pings a client quiet for <paramref name="interval"/>, while <paramref name="pings"/>
+    /// lasts; true when it has not answered the last ping within <paramref name="interval"/> either (the peer is gone).
     /// </summary>
-    public bool PingIfQuiet(DateTimeOffset now, TimeSpan interval)
+    public bool PingIfQuiet(DateTimeOffset now, TimeSpan interval, ref int pings)
     {
         if (_pingSent is { } sent) return now - sent >= interval;
-        if (now - LastReceived < interval) return false;
+        if (now - LastReceived < interval || pings <= 0) return false;
+        pings--;
         _pingSent = now;
         Send(RealtimeMessage.Ping);
         return false;
@@ -309,8 +308,6 @@ public sealed class RealtimeClient
         {
             if (_reason is not null) return false;
             _reason = reason;
-            _expiry?.Dispose();
-            _expiry = null;
             _waiting = null; // a client closed for being too slow does not get the rest
             writer = _writer;
             WriteAndFlushLocked();

@@ -12,14 +12,15 @@ public sealed class RealtimeHub : IDisposable
     private readonly RealtimeOptions options;
     private readonly TimeProvider clock;
     private readonly ITimer _sweeper;
+    private readonly TimeSpan _period;
 
     public RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions options, TimeProvider clock)
     {
         this.backplane = backplane;
         this.options = options;
         this.clock = clock;
-        var period = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? options.IdleTimeout / 2 : TimeSpan.FromSeconds(1);
-        _sweeper = clock.CreateTimer(_ => CloseIdle(), null, period, period);
+        _period = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? options.IdleTimeout / 2 : TimeSpan.FromSeconds(1);
+        _sweeper = clock.CreateTimer(_ => CloseIdle(), null, _period, _period);
     }
 
     public RealtimeOptions Options => options;
@@ -57,16 +58,22 @@ public sealed class RealtimeHub : IDisposable
 
     /// <summary>
     /// SSE connections end when idle too long or past their lifetime (POCKETBASE_API.md 1.4); a quiet WebSocket is
-    /// pinged, and cut when it does not answer. One timer for all connections, rather than one per connection.
+    /// pinged, and cut when it does not answer; a WebSocket whose token expired is closed. One timer for all
+    /// connections, rather than one or two per connection.
     /// </summary>
     private void CloseIdle()
     {
         var now = clock.GetUtcNow();
+        // Pings are spread over the keep-alive interval: clients that all connected within a few seconds (after a
+        // deploy, say) would otherwise be pinged, and answer, all at once, every interval, for as long as they stay.
+        var pings = (int)Math.Ceiling(_clients.Count * (_period / options.WebSocketKeepAlive)) + 1;
         foreach (var (_, client) in _clients)
         {
+            if (client.CloseReason is not null) continue;
             if (client.Transport == RealtimeTransport.WebSocket)
             {
-                if (client.CloseReason is null && client.PingIfQuiet(now, options.WebSocketKeepAlive)) client.Abort();
+                if (client.AuthExpired(now)) client.Close(RealtimeCloseReason.AuthExpired);
+                else if (client.PingIfQuiet(now, options.WebSocketKeepAlive, ref pings)) client.Abort();
                 continue;
             }
             if (now - client.OpenedAt >= options.MaxLifetime) client.Close(RealtimeCloseReason.Lifetime);
