@@ -36,10 +36,13 @@ public sealed record RealtimeMessage(string Topic, ReadOnlyMemory<byte> Data)
     public static RealtimeMessage Pong(byte[] payload) => new("", default) { _webSocket = payload, WebSocketOpcode = Connections.WebSocketOpcode.Pong };
 }
 
-/// <summary>How one transport frames messages on its connection (RealtimeSseApi, RealtimeWebSocketApi).</summary>
-public abstract class RealtimeWriter(PipeWriter output)
+/// <summary>How one transport frames messages on the connection it took over (RealtimeSseApi, RealtimeWebSocketApi).</summary>
+public abstract class RealtimeWriter(Connections.ConnectionHandoff connection)
 {
-    public PipeWriter Output { get; } = output;
+    /// <summary>The connection, taken over from the HTTP layer.</summary>
+    protected Connections.ConnectionHandoff Connection { get; } = connection;
+
+    public PipeWriter Output => Connection.Transport.Output;
 
     /// <summary>Writes one message into <see cref="Output"/> (not flushed).</summary>
     public abstract void Write(RealtimeMessage message);
@@ -50,8 +53,8 @@ public abstract class RealtimeWriter(PipeWriter output)
     /// <summary>Called once, outside any lock, after the connection was ended for <paramref name="reason"/>.</summary>
     public abstract void Closed(RealtimeCloseReason reason);
 
-    /// <summary>Cuts the connection without a goodbye (a peer that stopped answering).</summary>
-    public abstract void Abort();
+    /// <summary>Cuts the connection without a goodbye (a peer that stopped answering, or whose writes are stuck).</summary>
+    public void Abort() => Connection.Abort();
 }
 
 /// <summary>

@@ -48,7 +48,12 @@ public sealed class RealtimeHub : IDisposable
 
     public RealtimeClient? Find(string id) => _clients.GetValueOrDefault(id);
 
-    public void Remove(RealtimeClient client) => _clients.TryRemove(new KeyValuePair<string, RealtimeClient>(client.Id, client));
+    /// <summary>The connection is over: the client is ended (if the server had not ended it already) and forgotten.</summary>
+    public void Remove(RealtimeClient client)
+    {
+        client.Close(RealtimeCloseReason.ClientGone);
+        _clients.TryRemove(new KeyValuePair<string, RealtimeClient>(client.Id, client));
+    }
 
     /// <summary>Sends <paramref name="data"/> to every subscriber of a custom topic, on every node.</summary>
     public void Publish(string topic, JsonNode? data) => backplane.Publish(new CustomMessage(topic, data));

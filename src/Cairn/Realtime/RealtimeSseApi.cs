@@ -50,19 +50,18 @@ public static class RealtimeSseApi
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
-            client.Close(RealtimeCloseReason.ClientGone); // the client went away before PB_CONNECT
-            hub.Remove(client);
+            hub.Remove(client); // the client went away before PB_CONNECT
         }
     }
 
     /// <summary>One event stream after the handoff: SSE framing (<c>id:</c>, the shared frame, each as one HTTP/1.1 chunk).</summary>
-    private sealed class SseStream(ConnectionHandoff handoff, RealtimeClient client, RealtimeHub hub, bool chunked) : RealtimeWriter(handoff.Transport.Output)
+    private sealed class SseStream(ConnectionHandoff handoff, RealtimeClient client, RealtimeHub hub, bool chunked) : RealtimeWriter(handoff)
     {
         // Events are written by delivery (RealtimeClient.Send); this only waits for the client to go away, or for
         // the server to end the stream (which cancels the read).
         public async Task HoldAsync()
         {
-            var input = handoff.Transport.Input;
+            var input = Connection.Transport.Input;
             try
             {
                 for (;;)
@@ -75,7 +74,6 @@ public static class RealtimeSseApi
             catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException or InvalidOperationException) { }
             finally
             {
-                client.Close(RealtimeCloseReason.ClientGone);
                 hub.Remove(client);
             }
         }
@@ -117,11 +115,9 @@ public static class RealtimeSseApi
         public override void Closed(RealtimeCloseReason reason)
         {
             // A client dropped as too slow is usually one whose writes are stuck: the connection is cut rather than waited on.
-            if (reason == RealtimeCloseReason.TooSlow) handoff.Abort();
-            else if (reason != RealtimeCloseReason.ClientGone) handoff.Transport.Input.CancelPendingRead();
+            if (reason == RealtimeCloseReason.TooSlow) Abort();
+            else if (reason != RealtimeCloseReason.ClientGone) Connection.Transport.Input.CancelPendingRead();
         }
-
-        public override void Abort() => handoff.Abort();
     }
 
     internal static byte[] Frame(RealtimeMessage message)

@@ -152,7 +152,7 @@ public static class RealtimeWebSocketApi
     /// frames what delivery writes. A server-side close waits for the client's answer, then cuts.
     /// </summary>
     private sealed class Session(ConnectionHandoff handoff, RealtimeClient client, RealtimeHub hub, CollectionRegistry registry, TokenService tokens)
-        : RealtimeWriter(handoff.Transport.Output)
+        : RealtimeWriter(handoff)
     {
         private ArrayBufferWriter<byte>? _message; // a message being assembled from its frames
         private bool _binary;
@@ -172,17 +172,15 @@ public static class RealtimeWebSocketApi
         private async Task AbortLaterAsync(TimeSpan grace)
         {
             await Task.Delay(grace);
-            if (!_ended) handoff.Abort();
+            if (!_ended) Abort();
         }
-
-        public override void Abort() => handoff.Abort();
 
         public void Reply(JsonObject message) => client.Send(RealtimeMessage.Reply(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options))));
 
         /// <summary>Reads frames until the client closes or goes away; an idle connection waits here and nowhere else.</summary>
         public async Task RunAsync()
         {
-            var input = handoff.Transport.Input;
+            var input = Connection.Transport.Input;
             var discard = false; // after a framing error nothing more the client sends can be parsed
             try
             {
@@ -217,8 +215,7 @@ public static class RealtimeWebSocketApi
             finally
             {
                 _ended = true;
-                client.Close(RealtimeCloseReason.ClientGone); // answers a client's close frame, if the server had said nothing yet
-                hub.Remove(client);
+                hub.Remove(client); // its goodbye answers a client's close frame, if the server had said nothing yet
             }
         }
 
