@@ -44,6 +44,9 @@ public abstract class RealtimeWriter(Connections.ConnectionHandoff connection)
 
     public PipeWriter Output => Connection.Transport.Output;
 
+    /// <summary>The connection's loop once taken over: reads the client until it goes; an idle connection waits here.</summary>
+    public abstract Task RunAsync();
+
     /// <summary>Writes one message into <see cref="Output"/> (not flushed).</summary>
     public abstract void Write(RealtimeMessage message);
 
@@ -67,12 +70,14 @@ public abstract class RealtimeWriter(Connections.ConnectionHandoff connection)
 /// </summary>
 public sealed class RealtimeClient
 {
-    private readonly Lock _lock = new();
+    // Times are UTC ticks, and the client locks on itself: 10,000 idle connections each hold one (bench/realtime.sh),
+    // and a DateTimeOffset? or a Lock object per connection shows in their memory.
     private readonly TimeProvider _clock;
     private readonly int _queueLimit;
     private Subscription[] _subscriptions = [];
     private RealtimeCloseReason? _reason;
-    private DateTimeOffset? _authExpires;
+    private long _authExpires = long.MaxValue, _lastSent, _lastReceived, _pingSent;
+    private readonly long _openedAt;
     private RealtimeWriter? _writer;
     private Queue<RealtimeMessage>? _waiting;
     private bool _flushing, _goodbyeWritten;
@@ -84,20 +89,19 @@ public sealed class RealtimeClient
         Transport = transport;
         _clock = clock;
         _queueLimit = queueLimit;
-        OpenedAt = LastSent = LastReceived = clock.GetUtcNow();
+        _openedAt = _lastSent = _lastReceived = clock.GetUtcNow().UtcTicks;
     }
 
     public string Id { get; }
     public string Ip { get; }
     public RealtimeTransport Transport { get; }
-    public DateTimeOffset OpenedAt { get; }
+    public DateTimeOffset OpenedAt => new(_openedAt, TimeSpan.Zero);
 
     /// <summary>When the connection last wrote a message (the SSE idle limit counts from here).</summary>
-    public DateTimeOffset LastSent { get; private set; }
+    public DateTimeOffset LastSent => new(Volatile.Read(ref _lastSent), TimeSpan.Zero);
 
-    /// <summary>When the client last sent anything (WebSocket keep-alive), and when an unanswered ping went out.</summary>
-    public DateTimeOffset LastReceived { get; private set; }
-    private DateTimeOffset? _pingSent;
+    /// <summary>When the client last sent anything (WebSocket keep-alive).</summary>
+    public DateTimeOffset LastReceived => new(Volatile.Read(ref _lastReceived), TimeSpan.Zero);
 
     /// <summary>The identity events are checked against: a guest until a subscribe request (SSE) or an auth message (WebSocket) brings one.</summary>
     public RequestAuth Auth { get; private set; } = RequestAuth.Guest;
@@ -119,20 +123,20 @@ public sealed class RealtimeClient
     /// </summary>
     public void SetAuth(RequestAuth auth, string? secret, DateTimeOffset? expires, string? session = null)
     {
-        lock (_lock)
+        lock (this)
         {
             (Auth, AuthSecret, AuthSession) = (auth, secret, session);
-            _authExpires = Transport == RealtimeTransport.WebSocket ? expires : null;
+            _authExpires = Transport == RealtimeTransport.WebSocket && expires is { } at ? at.UtcTicks : long.MaxValue;
         }
     }
 
     /// <summary>Whether a WebSocket's token has expired (the hub's sweeper checks every second; no timer per connection).</summary>
-    public bool AuthExpired(DateTimeOffset now) => _authExpires is { } at && now >= at;
+    public bool AuthExpired(DateTimeOffset now) => now.UtcTicks >= Volatile.Read(ref _authExpires);
 
     /// <summary>The signed-in record changed (not its tokenKey): later checks use the new values.</summary>
     public void RefreshAuthRecord(Records.Record record)
     {
-        lock (_lock) if (Auth.Record?.Id == record.Id) Auth = Auth with { Record = record };
+        lock (this) if (Auth.Record?.Id == record.Id) Auth = Auth with { Record = record };
     }
 
     /// <summary>
@@ -148,13 +152,13 @@ public sealed class RealtimeClient
     public void ReplaceSubscriptions(IEnumerable<string> topics)
     {
         var next = Distinct([], topics);
-        lock (_lock) _subscriptions = next;
+        lock (this) _subscriptions = next;
     }
 
     /// <summary>Adds topics (WebSocket); false when that would pass <see cref="RealtimeOptions.MaxSubscriptions"/>.</summary>
     public bool AddSubscriptions(IEnumerable<string> topics)
     {
-        lock (_lock)
+        lock (this)
         {
             var next = Distinct(_subscriptions, topics);
             if (next.Length > RealtimeOptions.MaxSubscriptions) return false;
@@ -165,7 +169,7 @@ public sealed class RealtimeClient
 
     public void RemoveSubscriptions(IReadOnlyCollection<string>? topics)
     {
-        lock (_lock)
+        lock (this)
             _subscriptions = topics is null || topics.Count == 0 ? [] : [.. _subscriptions.Where(s => !topics.Contains(s.Topic))];
     }
 
@@ -182,7 +186,7 @@ public sealed class RealtimeClient
     /// <summary>Messages waiting to be written (a metric: queue depth).</summary>
     public int Queued
     {
-        get { lock (_lock) return _waiting?.Count ?? 0; }
+        get { lock (this) return _waiting?.Count ?? 0; }
     }
 
     /// <summary>
@@ -192,7 +196,7 @@ public sealed class RealtimeClient
     public void Attach(RealtimeWriter writer)
     {
         RealtimeCloseReason? ended;
-        lock (_lock)
+        lock (this)
         {
             _writer = writer;
             ended = _reason;
@@ -204,7 +208,7 @@ public sealed class RealtimeClient
     /// <summary>Writes a message; a client whose socket is full and whose queue is full cannot keep up, and is dropped.</summary>
     public bool Send(RealtimeMessage message)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_reason is not null) return false;
             if (_writer is not null && !_flushing)
@@ -253,7 +257,7 @@ public sealed class RealtimeClient
             _ = FlushLaterAsync(flush);
             return;
         }
-        if (flush.IsCompletedSuccessfully) LastSent = _clock.GetUtcNow();
+        if (flush.IsCompletedSuccessfully) _lastSent = _clock.GetUtcNow().UtcTicks;
     }
 
     private async Task FlushLaterAsync(ValueTask<FlushResult> flush)
@@ -266,10 +270,10 @@ public sealed class RealtimeClient
         {
             // the socket ended; its read loop ends the connection
         }
-        lock (_lock)
+        lock (this)
         {
             _flushing = false;
-            LastSent = _clock.GetUtcNow();
+            _lastSent = _clock.GetUtcNow().UtcTicks;
             WriteAndFlushLocked();
         }
     }
@@ -277,8 +281,8 @@ public sealed class RealtimeClient
     /// <summary>Something arrived from the client: it is alive (WebSocket keep-alive).</summary>
     public void Received()
     {
-        LastReceived = _clock.GetUtcNow();
-        _pingSent = null;
+        Volatile.Write(ref _lastReceived, _clock.GetUtcNow().UtcTicks);
+        Volatile.Write(ref _pingSent, 0);
     }
 
     /// <summary>
@@ -287,10 +291,10 @@ public sealed class RealtimeClient
     /// </summary>
     public bool PingIfQuiet(DateTimeOffset now, TimeSpan interval, ref int pings)
     {
-        if (_pingSent is { } sent) return now - sent >= interval;
+        if (Volatile.Read(ref _pingSent) is var sent and not 0) return now.UtcTicks - sent >= interval.Ticks;
         if (now - LastReceived < interval || pings <= 0) return false;
         pings--;
-        _pingSent = now;
+        _pingSent = now.UtcTicks;
         Send(RealtimeMessage.Ping);
         return false;
     }
@@ -299,7 +303,7 @@ public sealed class RealtimeClient
     public void Abort()
     {
         RealtimeWriter? writer;
-        lock (_lock) writer = _writer;
+        lock (this) writer = _writer;
         writer?.Abort();
     }
 
@@ -307,7 +311,7 @@ public sealed class RealtimeClient
     public bool Close(RealtimeCloseReason reason)
     {
         RealtimeWriter? writer;
-        lock (_lock)
+        lock (this)
         {
             if (_reason is not null) return false;
             _reason = reason;

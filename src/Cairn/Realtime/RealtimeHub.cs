@@ -13,6 +13,7 @@ public sealed class RealtimeHub : IDisposable
     private readonly TimeProvider clock;
     private readonly ITimer _sweeper;
     private readonly TimeSpan _period;
+    private readonly Connections.HeapTrim _trim = new(Connections.HeapTrim.CollectProcessHeap);
 
     public RealtimeHub(IRealtimeBackplane backplane, RealtimeOptions options, TimeProvider clock)
     {
@@ -42,7 +43,9 @@ public sealed class RealtimeHub : IDisposable
         for (;;)
         {
             var client = new RealtimeClient(CollectionIds.RandomAlphanumeric(40), ip, transport, options.SendQueueLimit, clock);
-            if (_clients.TryAdd(client.Id, client)) return client;
+            if (!_clients.TryAdd(client.Id, client)) continue;
+            _trim.Opened(client.OpenedAt);
+            return client;
         }
     }
 
@@ -84,6 +87,7 @@ public sealed class RealtimeHub : IDisposable
             if (now - client.OpenedAt >= options.MaxLifetime) client.Close(RealtimeCloseReason.Lifetime);
             else if (now - client.LastSent >= options.IdleTimeout) client.Close(RealtimeCloseReason.Idle);
         }
+        _trim.Sweep(now);
     }
 
     public void Dispose() => _sweeper.Dispose();

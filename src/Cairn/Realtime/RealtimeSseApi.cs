@@ -45,7 +45,7 @@ public static class RealtimeSseApi
             var stream = new SseStream(handoff, client, hub, chunked: HttpProtocol.IsHttp11(context.Request.Protocol));
             stream.WriteEvent(response.BodyWriter, new RealtimeMessage("PB_CONNECT", Encoding.UTF8.GetBytes(new JsonObject { ["clientId"] = client.Id }.ToJsonString())), chunk: false);
             await response.BodyWriter.FlushAsync(context.RequestAborted);
-            handoff.TakeOver(stream.HoldAsync);
+            handoff.TakeOver(stream);
             client.Attach(stream);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -59,7 +59,7 @@ public static class RealtimeSseApi
     {
         // Events are written by delivery (RealtimeClient.Send); this only waits for the client to go away, or for
         // the server to end the stream (which cancels the read).
-        public async Task HoldAsync()
+        public override async Task RunAsync()
         {
             var input = Connection.Transport.Input;
             try

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -94,7 +95,7 @@ public static class RealtimeWebSocketApi
             client.SetAuth(auth, auth.Token is null ? null : registry.Find(record.Collection.Id)?.TokenSecret("authToken"), TokenExpiry(auth.Token),
                 context.Features.Get<Auth.Sessions.CurrentSession>()?.Id);
         var session = new Session(handoff, client, hub, registry, tokens);
-        handoff.TakeOver(session.RunAsync);
+        handoff.TakeOver(session);
         client.Attach(session);
         session.Reply(new JsonObject { ["type"] = "connected", ["clientId"] = client.Id, ["auth"] = AuthJson(client.Auth) });
     }
@@ -156,6 +157,7 @@ public static class RealtimeWebSocketApi
     {
         private ArrayBufferWriter<byte>? _message; // a message being assembled from its frames
         private bool _binary;
+        private bool _discard; // after a framing error nothing more the client sends can be parsed
         private volatile bool _ended;
 
         public override void Write(RealtimeMessage message) => WebSocketFrames.Write(Output, message.WebSocketOpcode, message.WebSocketPayload);
@@ -178,38 +180,13 @@ public static class RealtimeWebSocketApi
         public void Reply(JsonObject message) => client.Send(RealtimeMessage.Reply(Encoding.UTF8.GetBytes(message.ToJsonString(CairnJson.Options))));
 
         /// <summary>Reads frames until the client closes or goes away; an idle connection waits here and nowhere else.</summary>
-        public async Task RunAsync()
+        public override async Task RunAsync()
         {
             var input = Connection.Transport.Input;
-            var discard = false; // after a framing error nothing more the client sends can be parsed
             try
             {
-                for (;;)
-                {
-                    var result = await input.ReadAsync();
-                    var buffer = result.Buffer;
-                    var end = result.IsCompleted || result.IsCanceled;
-                    while (!end && !discard)
-                    {
-                        if (!WebSocketFrames.TryRead(ref buffer, MaxMessageBytes, out var frame, out var code))
-                        {
-                            if (code == 0) break;
-                            discard = true;
-                            client.Close(code == WebSocketFrames.MessageTooBig ? RealtimeCloseReason.MessageTooBig : RealtimeCloseReason.ProtocolError);
-                            break;
-                        }
-                        client.Received();
-                        if (frame.Opcode == WebSocketOpcode.Close) end = true;
-                        // Once the server has closed, only the client's close frame matters.
-                        else if (client.CloseReason is null && await OnFrameAsync(frame) is { } error)
-                        {
-                            discard = true;
-                            client.Close(error);
-                        }
-                    }
-                    input.AdvanceTo(discard ? buffer.End : buffer.Start, buffer.End);
-                    if (end) break;
-                }
+                // What an idle connection keeps is this loop's frame alone: the parsing state lives in ReadFramesAsync.
+                while (await ReadFramesAsync(input, await input.ReadAsync())) { }
             }
             catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Connections.ConnectionAbortedException or InvalidOperationException) { }
             finally
@@ -217,6 +194,33 @@ public static class RealtimeWebSocketApi
                 _ended = true;
                 hub.Remove(client); // its goodbye answers a client's close frame, if the server had said nothing yet
             }
+        }
+
+        // The frames of one read; false once the client closed or went away.
+        private async ValueTask<bool> ReadFramesAsync(PipeReader input, ReadResult result)
+        {
+            var buffer = result.Buffer;
+            var end = result.IsCompleted || result.IsCanceled;
+            while (!end && !_discard)
+            {
+                if (!WebSocketFrames.TryRead(ref buffer, MaxMessageBytes, out var frame, out var code))
+                {
+                    if (code == 0) break;
+                    _discard = true;
+                    client.Close(code == WebSocketFrames.MessageTooBig ? RealtimeCloseReason.MessageTooBig : RealtimeCloseReason.ProtocolError);
+                    break;
+                }
+                client.Received();
+                if (frame.Opcode == WebSocketOpcode.Close) end = true;
+                // Once the server has closed, only the client's close frame matters.
+                else if (client.CloseReason is null && await OnFrameAsync(frame) is { } error)
+                {
+                    _discard = true;
+                    client.Close(error);
+                }
+            }
+            input.AdvanceTo(_discard ? buffer.End : buffer.Start, buffer.End);
+            return !end;
         }
 
         // A data or control frame (not close); the close reason when it breaks the protocol.

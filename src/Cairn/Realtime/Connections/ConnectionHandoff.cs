@@ -15,7 +15,7 @@ namespace Cairn.Realtime.Connections;
 /// thin wrapper between the socket's pipes and the HTTP layer: every request runs through the normal pipeline
 /// (auth, rate limits, CORS, logs), and an endpoint that has written its handshake calls <see cref="TakeOver"/>.
 /// From then on the wrapper tells the HTTP layer the connection ended (its reads complete, its writes are dropped),
-/// Kestrel finishes the request and lets go of it, and <paramref name="run"/> continues on the socket's own pipes.
+/// Kestrel finishes the request and lets go of it, and the new owner's loop continues on the socket's own pipes.
 /// Kestrel registers its per-connection timer callback once and never removes it; the heartbeat wrapper below
 /// forgets it at the handoff, or the callback would keep the HTTP state alive.
 /// </remarks>
@@ -25,16 +25,18 @@ public sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeature
     private readonly IDuplexPipe _transport;
     private readonly IConnectionHeartbeatFeature? _heartbeat;
     private List<(Action<object> Action, object State)>? _heartbeatHandlers;
-    private Func<Task>? _run;
+    private RealtimeWriter? _owner;
     private volatile bool _handedOff;
+    private PipeReader? _input;
+    private PipeWriter? _output;
 
     private ConnectionHandoff(ConnectionContext connection)
     {
         _connection = connection;
         _transport = connection.Transport;
         _heartbeat = connection.Features.Get<IConnectionHeartbeatFeature>();
-        Input = new HttpReader(this);
-        Output = new HttpWriter(this);
+        _input = new HttpReader(this);
+        _output = new HttpWriter(this);
     }
 
     /// <summary>Installed on every Kestrel endpoint (<c>ListenOptions.Use</c>).</summary>
@@ -45,9 +47,11 @@ public sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeature
         connection.Features.Set(handoff); // a request finds it in HttpContext.Features (Kestrel falls back to the connection's)
         connection.Features.Set<IConnectionHeartbeatFeature>(handoff);
         await next(connection);
-        if (handoff._run is not { } run) return;
+        if (handoff._owner is not { } owner) return;
+        // The HTTP layer is done with the connection: what it saw of it is not kept for the hours the owner may hold it.
         connection.Transport = handoff._transport;
-        await run();
+        (handoff._input, handoff._output) = (null, null);
+        await owner.RunAsync();
     };
 
     /// <summary>The socket's own pipes, for the code that takes the connection over.</summary>
@@ -58,18 +62,19 @@ public sealed class ConnectionHandoff : IDuplexPipe, IConnectionHeartbeatFeature
 
     /// <summary>
     /// Takes the connection over after the current request: the response written so far must have been flushed, and
-    /// nothing more may be written through the request. <paramref name="run"/> owns the connection until it returns.
+    /// nothing more may be written through the request. <paramref name="owner"/> holds the connection until its
+    /// <see cref="RealtimeWriter.RunAsync"/> returns.
     /// </summary>
-    public void TakeOver(Func<Task> run)
+    public void TakeOver(RealtimeWriter owner)
     {
-        _run = run;
+        _owner = owner;
         _handedOff = true;
         lock (this) _heartbeatHandlers = null;
     }
 
     // What the HTTP layer sees.
-    public PipeReader Input { get; }
-    public PipeWriter Output { get; }
+    public PipeReader Input => _input ?? _transport.Input;
+    public PipeWriter Output => _output ?? _transport.Output;
 
     void IConnectionHeartbeatFeature.OnHeartbeat(Action<object> action, object state)
     {
