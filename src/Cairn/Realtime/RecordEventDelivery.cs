@@ -17,7 +17,7 @@ namespace Cairn.Realtime;
 /// both with <c>@request.context = "realtime"</c>, the subscription's query and headers, and the client's
 /// identity, plus the subscription's <c>filter</c>. Cost does not grow as one query per subscriber: matching
 /// subscriptions are grouped by rule, options and the auth collection of their identity, and
-/// <see cref="RecordRules.Admitted"/> answers a whole group with one statement.
+/// <see cref="RecordRules.Admitted"/> answers up to <see cref="PartSize"/> of a group's callers with one statement.
 /// Payloads are built once per distinct shape (options, superuser, email visible, and the identity when
 /// <c>expand</c> must check related records' rules for it) and shared by every receiver.
 /// </summary>
@@ -27,7 +27,18 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
 
     private enum RuleKind { List, View }
 
-    private sealed record Match(RealtimeClient Client, Subscription Subscription, RuleKind Kind);
+    private sealed record Match(RealtimeClient Client, Subscription Subscription);
+
+    // Subscribers checked alike: by rule, options and the auth collection of their identity.
+    private readonly record struct GroupKey(RuleKind Kind, string OptionsKey, string Callers);
+
+    /// <summary>
+    /// The most callers one rule statement checks. Groups are split into parts of this size as they are formed, so
+    /// that no list, id set or bound parameter of an event reaches the large object heap: at 10,000 subscribers they
+    /// did, about 1.5 MB per event, and the full collections that heap's budget brings paused whole fan-out rounds
+    /// for 150-800 ms (bench/RESULTS.md, run O).
+    /// </summary>
+    public const int PartSize = 1000;
 
     public async Task DeliverAsync(RecordChanged change, CancellationToken cancellationToken)
     {
@@ -36,20 +47,25 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         if (collection.IsAuth) FollowAuthChange(change);
         if (change.Action == "delete" && collection.Name == SystemCollections.SessionsName) EndSession(change.Record.Id);
 
-        var matches = new List<Match>();
+        var groups = new Dictionary<GroupKey, List<List<Match>>>();
         var secrets = new Dictionary<string, string?>();
         foreach (var client in hub.Clients)
         {
             if (client.CloseReason is not null) continue;
             RevokeIfSecretRotated(client, secrets);
             foreach (var subscription in client.Subscriptions)
-                if (KindOf(subscription, collection, record.Id) is { } kind)
-                    matches.Add(new Match(client, subscription, kind));
+            {
+                if (KindOf(subscription, collection, record.Id) is not { } kind) continue;
+                var key = new GroupKey(kind, subscription.OptionsKey, CallersOf(client.Auth));
+                if (!groups.TryGetValue(key, out var parts)) groups[key] = parts = [];
+                if (parts.Count == 0 || parts[^1].Count == PartSize) parts.Add([]);
+                parts[^1].Add(new Match(client, subscription));
+            }
         }
-        if (matches.Count == 0) return;
+        if (groups.Count == 0) return;
         await db.ReadAsync(connection =>
         {
-            Deliver(connection, change, collection, matches);
+            Deliver(connection, change, collection, groups);
             return true;
         }, cancellationToken);
     }
@@ -93,52 +109,54 @@ internal sealed class RecordEventDelivery(IDatabase db, CollectionRegistry regis
         if (current != secret) client.RevokeAuth();
     }
 
-    private void Deliver(DbConnection connection, RecordChanged change, Collection collection, List<Match> matches)
+    private void Deliver(DbConnection connection, RecordChanged change, Collection collection, Dictionary<GroupKey, List<List<Match>>> groups)
     {
         var payloads = new Dictionary<(string Options, bool Superuser, bool SeesEmail, string ExpandFor), ReadOnlyMemory<byte>>();
         var messages = new Dictionary<(string Topic, ReadOnlyMemory<byte> Payload), RealtimeMessage>(MessageKey.Instance);
-        foreach (var group in matches.GroupBy(m => (m.Kind, m.Subscription.OptionsKey, Callers: CallersOf(m.Client.Auth))))
+        foreach (var (group, parts) in groups)
         {
-            var sample = group.First().Subscription;
-            var superusers = group.Key.Callers == Collection.SuperusersId;
-            var rule = group.Key.Kind == RuleKind.List ? collection.ListRule : collection.ViewRule;
+            var sample = parts[0][0].Subscription;
+            var superusers = group.Callers == Collection.SuperusersId;
+            var rule = group.Kind == RuleKind.List ? collection.ListRule : collection.ViewRule;
             if (sample.FilterInvalid) continue;
             // A client filter may not reach other collections or request data unless a superuser set it (POCKETBASE_API.md 1.4).
             if (sample.Filter is { } filter && !superusers && ReachesBeyondRecord(filter)) continue;
             if (rule is null && !superusers) continue;
 
             var request = new RequestData { Method = "GET", Context = RealtimeContext, Query = sample.Query, Headers = sample.Headers };
-            var callers = group.Key.Callers.Length == 0 ? null : registry.Find(group.Key.Callers);
-            if (group.Key.Callers.Length > 0 && callers is null) continue;
-            var ids = group.Select(m => m.Client.Auth.Record?.Id ?? "").Distinct().ToList();
-            var admitted = rules.Admitted(connection, change.Record, superusers ? "" : rule!, sample.Filter, callers, ids, request);
-            if (admitted.Count == 0) continue;
-            var managers = collection.IsAuth && !superusers && callers is not null && RecordRules.ManageRule(collection) is { Length: > 0 } manage && manage.Trim().Length > 0
-                ? rules.Admitted(connection, change.Record, manage, null, callers, ids, request)
-                : [];
+            var callers = group.Callers.Length == 0 ? null : registry.Find(group.Callers);
+            if (group.Callers.Length > 0 && callers is null) continue;
+            var manage = collection.IsAuth && !superusers && callers is not null && RecordRules.ManageRule(collection) is { } m && m.Trim().Length > 0 ? m : null;
 
             // Outside auth collections and without expand, every receiver in the group gets the same bytes: after the
-            // first, a receiver costs one set lookup and one enqueue (10,000 of them per event in bench/realtime.sh).
+            // first, a receiver costs one set lookup and one write (10,000 of them per event in bench/realtime.sh).
             var sameForAll = !collection.IsAuth && sample.Expand is null;
             RealtimeMessage? last = null;
-            foreach (var match in group)
+            foreach (var part in parts)
             {
-                var auth = match.Client.Auth;
-                var callerId = auth.Record?.Id ?? "";
-                if (!admitted.Contains(callerId)) continue;
-                if (sameForAll && last is not null && last.Topic == match.Subscription.Topic)
+                var ids = part.Select(m => m.Client.Auth.Record?.Id ?? "").Distinct().ToList();
+                var admitted = rules.Admitted(connection, change.Record, superusers ? "" : rule!, sample.Filter, callers, ids, request);
+                if (admitted.Count == 0) continue;
+                var managers = manage is null ? [] : rules.Admitted(connection, change.Record, manage, null, callers, ids, request);
+                foreach (var match in part)
                 {
-                    match.Client.Send(last);
-                    continue;
+                    var auth = match.Client.Auth;
+                    var callerId = auth.Record?.Id ?? "";
+                    if (!admitted.Contains(callerId)) continue;
+                    if (sameForAll && last is not null && last.Topic == match.Subscription.Topic)
+                    {
+                        match.Client.Send(last);
+                        continue;
+                    }
+                    var seesEmail = collection.IsAuth && (superusers || managers.Contains(callerId) || (auth.Record is { } me && me.Id == change.Record.Id && me.Collection.Id == collection.Id));
+                    var key = (match.Subscription.OptionsKey, superusers, seesEmail, match.Subscription.Expand is null ? "" : auth.Record?.Collection.Id + "/" + callerId);
+                    if (!payloads.TryGetValue(key, out var payload))
+                        payloads[key] = payload = Payload(connection, change, match.Subscription, auth, seesEmail, request);
+                    // One message object per topic and payload, so each transport frames it once for all its receivers.
+                    if (!messages.TryGetValue((match.Subscription.Topic, payload), out var message))
+                        messages[(match.Subscription.Topic, payload)] = message = new RealtimeMessage(match.Subscription.Topic, payload);
+                    match.Client.Send(last = message);
                 }
-                var seesEmail = collection.IsAuth && (superusers || managers.Contains(callerId) || (auth.Record is { } me && me.Id == change.Record.Id && me.Collection.Id == collection.Id));
-                var key = (match.Subscription.OptionsKey, superusers, seesEmail, match.Subscription.Expand is null ? "" : auth.Record?.Collection.Id + "/" + callerId);
-                if (!payloads.TryGetValue(key, out var payload))
-                    payloads[key] = payload = Payload(connection, change, match.Subscription, auth, seesEmail, request);
-                // One message object per topic and payload, so each transport frames it once for all its receivers.
-                if (!messages.TryGetValue((match.Subscription.Topic, payload), out var message))
-                    messages[(match.Subscription.Topic, payload)] = message = new RealtimeMessage(match.Subscription.Topic, payload);
-                match.Client.Send(last = message);
             }
         }
     }

@@ -74,4 +74,48 @@ public sealed class RealtimeAuthorizationTests
         }
         Assert.True(visibleToB > 300, $"only {visibleToB} events were visible to B: the scenario did not exercise enough");
     }
+
+    /// <summary>
+    /// More subscribers of one rule than one statement checks (<see cref="Cairn.Realtime.RecordEventDelivery.PartSize"/>):
+    /// the group is checked part by part, and every part still gets exactly what its callers may see.
+    /// </summary>
+    [Fact]
+    public async Task A_group_larger_than_one_rule_statement_is_checked_in_parts()
+    {
+        await using var server = await RealtimeKit.StartAsync();
+        var (a, tokenA) = await server.CreateUserAsync("a@example.com");
+        var (_, tokenB) = await server.CreateUserAsync("b@example.com");
+        var subscribe = JsonNode.Parse("""{"type":"subscribe","topics":["notes/*","posts/*"]}""")!.AsObject();
+        var clients = new List<(WsClient Socket, bool IsA)>();
+        try
+        {
+            // A and B alternate, so that each part of the group holds both.
+            for (var i = 0; i < Cairn.Realtime.RecordEventDelivery.PartSize + 200; i++)
+            {
+                var socket = await WsClient.ConnectAsync(server);
+                clients.Add((socket, i % 2 == 0));
+                Assert.Equal("authenticated", (await socket.AskAsync(new JsonObject { ["type"] = "auth", ["token"] = i % 2 == 0 ? tokenA : tokenB }))["type"]!.GetValue<string>());
+                Assert.Equal("subscribed", (await socket.AskAsync(subscribe.DeepClone().AsObject()))["type"]!.GetValue<string>());
+            }
+
+            await server.CreateNoteAsync(a.Str("id"), tokenA, "private to A");
+            await server.CreatePostAsync("for everyone");
+
+            foreach (var (socket, isA) in clients)
+            {
+                var next = (await socket.NextAsync())["data"]!["record"]!;
+                if (isA)
+                {
+                    Assert.Equal("private to A", next.Str("title"));
+                    next = (await socket.NextAsync())["data"]!["record"]!;
+                }
+                Assert.Equal("for everyone", next.Str("title"));
+            }
+            foreach (var (socket, _) in clients) Assert.Empty(await socket.DrainAsync(0));
+        }
+        finally
+        {
+            foreach (var (socket, _) in clients) await socket.DisposeAsync();
+        }
+    }
 }
